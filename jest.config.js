@@ -1,0 +1,13 @@
+// Unit tests: daemon-free, next to the code they test.
+module.exports = {
+  rootDir: '.',
+  roots: ['<rootDir>/libs', '<rootDir>/apps'],
+  testRegex: '\\.spec\\.ts$',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  moduleNameMapper: {
+    '^@dind/policy(|/.*)$': '<rootDir>/libs/policy/src$1',
+    '^@dind/daemon(|/.*)$': '<rootDir>/libs/daemon/src$1',
+  },
+  testEnvironment: 'node',
+};
