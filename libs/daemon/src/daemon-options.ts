@@ -1,0 +1,21 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+
+export interface DaemonModuleOptions {
+  /** `unix:///path` or `tcp://host:port` of a daemon we do not manage; unset = spawn dockerd. */
+  readonly upstream?: string;
+  readonly dockerdPath: string;
+  readonly dataRoot: string;
+  /** Private directory (mode 0700) for the daemon's socket, exec root and pidfile. */
+  readonly runDir: string;
+  readonly extraArgs: readonly string[];
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  readonly restartBackoffMs: number;
+  readonly restartBackoffMaxMs: number;
+  /** More crashes than this within the window and the service gives up. */
+  readonly maxRestarts: number;
+  readonly restartWindowMs: number;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: DAEMON_OPTIONS } =
+  new ConfigurableModuleBuilder<DaemonModuleOptions>().setClassMethodName('forRoot').build();

@@ -1,0 +1,227 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { DAEMON_OPTIONS, DaemonModuleOptions } from './daemon-options';
+import { pingDaemon, PingResult } from './docker-ping';
+import { ProcessRunner } from './process-runner';
+import { describeUpstream, parseUpstream, UpstreamAddress } from './upstream-address';
+
+const RECENT_LOG_LINES = 40;
+const PING_INTERVAL_MS = 250;
+
+export type DaemonState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+
+/**
+ * Runs dockerd as a child process on a private socket and keeps it running:
+ * waits for `_ping`, restarts it with backoff when it dies, gives up (and says
+ * so through `onFatal`) when it keeps dying, and stops it — and everything it
+ * started — on shutdown. With an upstream configured it only watches that daemon.
+ * `start()` is called by the bootstrap, after the admin API is up, so probes get
+ * answers while the daemon starts.
+ */
+@Injectable()
+export class DockerdSupervisor implements OnApplicationShutdown {
+  private readonly logger = new Logger('dockerd');
+  private child?: ChildProcess;
+  private childExited?: Promise<void>;
+  private crashTimes: number[] = [];
+  private restartTimer?: NodeJS.Timeout;
+  private readonly recentLines: string[] = [];
+  private fatalListeners: Array<(reason: string) => void> = [];
+  private apiVersionValue = '1.41';
+  state: DaemonState = 'stopped';
+  restarts = 0;
+  startupSeconds?: number;
+
+  readonly upstream: UpstreamAddress;
+  readonly managed: boolean;
+  private readonly paths: { socket: string; execRoot: string; pidfile: string };
+
+  constructor(
+    @Inject(DAEMON_OPTIONS) private readonly options: DaemonModuleOptions,
+    private readonly processes: ProcessRunner,
+  ) {
+    this.paths = {
+      socket: join(options.runDir, 'docker.sock'),
+      execRoot: join(options.runDir, 'exec'),
+      pidfile: join(options.runDir, 'dockerd.pid'),
+    };
+    this.managed = !options.upstream;
+    this.upstream = options.upstream ? parseUpstream(options.upstream) : { socketPath: this.paths.socket };
+  }
+
+  /** The daemon's API version as reported by its last successful ping. */
+  get apiVersion(): string {
+    return this.apiVersionValue;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  onFatal(listener: (reason: string) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  async start(): Promise<void> {
+    const started = Date.now();
+    this.state = 'starting';
+    if (this.managed) {
+      this.prepareRunDir();
+      this.spawnDaemon();
+    }
+    await this.waitUntilReady(this.options.startTimeoutMs);
+    this.startupSeconds = (Date.now() - started) / 1000;
+    this.state = 'ready';
+    this.logger.log(`daemon ready at ${describeUpstream(this.upstream)} (API ${this.apiVersionValue}) after ${this.startupSeconds.toFixed(1)} s`);
+  }
+
+  /** A live check, for readiness probes. */
+  async ping(timeoutMs = 2000): Promise<PingResult> {
+    const result = await pingDaemon(this.upstream, timeoutMs);
+    if (result.ok && result.apiVersion) this.apiVersionValue = result.apiVersion;
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      this.logger.log(`stopping dockerd (pid ${child.pid})`);
+      child.kill('SIGTERM');
+      const exited = await this.waitForExit(this.options.stopTimeoutMs);
+      if (!exited) {
+        this.logger.warn(`dockerd did not stop within ${this.options.stopTimeoutMs} ms; killing it`);
+        child.kill('SIGKILL');
+        await this.waitForExit(5000);
+      }
+    }
+    if (this.managed) this.reapLeftovers();
+    this.state = 'stopped';
+  }
+
+  private prepareRunDir(): void {
+    mkdirSync(this.options.runDir, { recursive: true, mode: 0o700 });
+    // mkdir's mode does not apply to a directory that already exists.
+    chmodSync(this.options.runDir, 0o700);
+    this.removeStalePidfile();
+    rmSync(this.paths.socket, { force: true });
+  }
+
+  /** After a container restart the old pid may belong to anyone; dockerd would refuse to start. */
+  private removeStalePidfile(): void {
+    if (!existsSync(this.paths.pidfile)) return;
+    const pid = Number(readFileSync(this.paths.pidfile, 'utf8').trim());
+    const commandLine = Number.isInteger(pid) && pid > 0 ? this.processes.commandLine(pid) : undefined;
+    if (commandLine?.includes('dockerd') && commandLine.includes(this.paths.pidfile)) {
+      throw new Error(`dockerd (pid ${pid}) is still running with ${this.paths.pidfile}; refusing to start a second daemon`);
+    }
+    this.logger.warn(`removing stale pidfile ${this.paths.pidfile} (pid ${pid} is not our dockerd)`);
+    rmSync(this.paths.pidfile, { force: true });
+  }
+
+  private spawnDaemon(): void {
+    const args = [
+      `--host=unix://${this.paths.socket}`,
+      `--data-root=${this.options.dataRoot}`,
+      `--exec-root=${this.paths.execRoot}`,
+      `--pidfile=${this.paths.pidfile}`,
+      ...this.options.extraArgs,
+    ];
+    this.logger.log(`starting ${this.options.dockerdPath} ${args.join(' ')}`);
+    const child = this.processes.spawn(this.options.dockerdPath, args);
+    this.child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => this.onDaemonLine(line));
+    }
+    this.childExited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.once('error', (error) => this.logger.error(`cannot run ${this.options.dockerdPath}: ${error.message}`));
+    child.once('exit', (code, signal) => this.onDaemonExit(child, code, signal));
+  }
+
+  private onDaemonLine(line: string): void {
+    this.recentLines.push(line);
+    if (this.recentLines.length > RECENT_LOG_LINES) this.recentLines.shift();
+    this.logger.log(line);
+  }
+
+  private onDaemonExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child || this.state === 'stopping' || this.state === 'stopped') return;
+    const now = Date.now();
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.options.restartWindowMs), now];
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    if (this.crashTimes.length > this.options.maxRestarts) {
+      this.fail(`dockerd died ${this.crashTimes.length} times within ${this.options.restartWindowMs} ms (last: ${how})`);
+      return;
+    }
+    const delay = Math.min(this.options.restartBackoffMs * 2 ** (this.crashTimes.length - 1), this.options.restartBackoffMaxMs);
+    this.state = 'restarting';
+    this.logger.error(`dockerd exited unexpectedly (${how}); restarting in ${delay} ms`);
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.state !== 'restarting') return;
+    this.restarts++;
+    try {
+      await this.start();
+    } catch (error) {
+      // A restart that never becomes ready counts like a crash: the exit handler
+      // (or this failure) decides whether to try again.
+      if ((this.state as DaemonState) === 'starting') this.fail(`dockerd restart failed: ${(error as Error).message}`);
+    }
+  }
+
+  private fail(reason: string): void {
+    this.state = 'failed';
+    this.logger.error(reason);
+    for (const listener of this.fatalListeners) listener(reason);
+  }
+
+  private async waitUntilReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: PingResult = { ok: false, error: 'not tried' };
+    while (Date.now() < deadline) {
+      if (this.managed && this.child && (this.child.exitCode !== null || this.child.signalCode !== null)) {
+        throw new Error(`dockerd exited during start-up; its last lines:\n${this.recentLines.join('\n')}`);
+      }
+      last = await this.ping(Math.min(2000, Math.max(100, deadline - Date.now())));
+      if (last.ok) return;
+      await new Promise((resolve) => setTimeout(resolve, PING_INTERVAL_MS));
+    }
+    const hint = this.managed
+      ? `; the daemon's last lines (tagged [dockerd] in this log):\n${this.recentLines.join('\n')}`
+      : '';
+    throw new Error(`docker daemon at ${describeUpstream(this.upstream)} not ready after ${timeoutMs} ms (${last.error})${hint}`);
+  }
+
+  private async waitForExit(timeoutMs: number): Promise<boolean> {
+    if (!this.childExited) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const result = await Promise.race([this.childExited.then(() => true), timedOut]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /**
+   * containerd and shims outlive a dockerd that was killed; every process that
+   * names our private run directory is ours to end.
+   */
+  private reapLeftovers(): void {
+    const leftovers = this.processes.findByCommandLine(this.options.runDir);
+    for (const pid of leftovers) {
+      this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandLine(pid)}`);
+      this.processes.kill(pid, 'SIGKILL');
+    }
+  }
+}
