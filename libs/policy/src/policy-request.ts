@@ -1,0 +1,34 @@
+import { PolicyDenial } from './policy-denial';
+import { RouteRow } from './routes/route-table';
+
+export type HeaderValue = string | string[] | undefined;
+
+/** What the transport knows about a request; the policy never sees a socket. */
+export interface PolicyRequest {
+  readonly method: string;
+  /** The raw request target, exactly as received. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, HeaderValue>>;
+  /** Present only for routes whose body is read whole (`body: 'json'`). */
+  readonly body?: Buffer;
+}
+
+export interface AllowedRequest {
+  readonly allowed: true;
+  readonly route: RouteRow;
+  readonly apiVersion: string;
+  readonly params: Readonly<Record<string, string>>;
+  /** Versioned path and re-encoded query to send upstream. */
+  readonly upstreamUrl: string;
+  /** The canonical body to send instead of the client's bytes (json routes). */
+  readonly body?: Buffer;
+}
+
+export interface DeniedRequest {
+  readonly allowed: false;
+  readonly route?: RouteRow;
+  readonly apiVersion?: string;
+  readonly denial: PolicyDenial;
+}
+
+export type PolicyDecision = AllowedRequest | DeniedRequest;

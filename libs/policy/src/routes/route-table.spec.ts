@@ -1,0 +1,59 @@
+import apiRoutes from './docker-api-routes.json';
+import { RouteMatcher } from './route-matcher';
+import { ROUTE_TABLE } from './route-table';
+
+const matcher = new RouteMatcher();
+// A concrete path for a template, as a client would send it.
+const sample = (template: string) =>
+  template
+    .split('/')
+    .slice(1)
+    .map((segment) => (segment === '{name}' ? 'registry.example:5000/team/app:1.0' : segment === '{id}' ? 'c0ffee' : segment))
+    .join('/')
+    .split('/');
+
+describe('the route table', () => {
+  it.each(apiRoutes.routes.map((r) => [r.method, r.path, r.versions.join('–')]))(
+    '%s %s (API %s) is classified exactly once',
+    (method, path) => {
+      const rows = ROUTE_TABLE.filter((row) => row.method === method && row.template === path);
+      expect(rows).toHaveLength(1);
+    },
+  );
+
+  it('has no row the specs do not define', () => {
+    const known = new Set(apiRoutes.routes.map((r) => `${r.method} ${r.path}`));
+    expect(ROUTE_TABLE.map((row) => `${row.method} ${row.template}`).filter((key) => !known.has(key))).toEqual([]);
+  });
+
+  it.each(apiRoutes.routes.map((r) => [r.method, r.path]))('a request to %s %s matches its own row and no other', (method, path) => {
+    const matches = matcher.match(method, sample(path));
+    expect(matches.map((m) => m.row.template)).toEqual([path]);
+  });
+
+  it('covers the specs v1.41 to v1.52', () => {
+    expect(apiRoutes.generatedFrom[0]).toBe('v1.41.yaml');
+    expect(apiRoutes.generatedFrom[apiRoutes.generatedFrom.length - 1]).toBe('v1.52.yaml');
+  });
+
+  it.each([
+    ['POST', '/containers/create', 'validated'],
+    ['POST', '/containers/{id}/start', 'validated'],
+    ['POST', '/containers/{id}/update', 'validated'],
+    ['POST', '/containers/{id}/exec', 'validated'],
+    ['POST', '/volumes/create', 'validated'],
+    ['POST', '/networks/create', 'validated'],
+    ['POST', '/networks/{id}/connect', 'validated'],
+    ['POST', '/build', 'validated'],
+    ['POST', '/images/create', 'validated'],
+    ['POST', '/commit', 'validated'],
+    ['POST', '/swarm/init', 'denied'],
+    ['POST', '/plugins/pull', 'denied'],
+    ['POST', '/services/create', 'denied'],
+    ['POST', '/secrets/create', 'denied'],
+    ['POST', '/session', 'denied'],
+    ['GET', '/containers/json', 'passthrough'],
+  ])('%s %s is %s', (method, template, expected) => {
+    expect(ROUTE_TABLE.find((row) => row.method === method && row.template === template)?.class).toBe(expected);
+  });
+});

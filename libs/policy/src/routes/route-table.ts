@@ -1,0 +1,203 @@
+import { BodyKindName } from './body-kind';
+
+/**
+ * - passthrough: cannot grant privilege; streamed to the daemon as is (after path
+ *   and query checks).
+ * - validated: the body or query can grant privilege; handed to a validator.
+ * - denied: cannot be made safe (or is not needed); never reaches the daemon.
+ */
+export type RouteClass = 'passthrough' | 'validated' | 'denied';
+
+/**
+ * How the proxy treats the request body:
+ * - json: read whole (size-limited), parsed strictly, validated, re-serialised.
+ * - stream: streamed untouched (tar archives, image tarballs, build contexts, and
+ *   the bodies some clients send to routes whose handler never reads one).
+ */
+export type BodyHandling = 'json' | 'stream';
+
+export interface RouteRow {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  /** Path template as the Docker API spec spells it. */
+  readonly template: string;
+  readonly class: RouteClass;
+  readonly body: BodyHandling;
+  /** Validated routes: which validator decides (body DTO and/or query rules). */
+  readonly validator?: BodyKindName | QueryValidatorName;
+  /** The connection is hijacked after the response head (raw stream or websocket). */
+  readonly hijack?: 'tcp' | 'websocket';
+  /** Denied routes: why, in words a user understands. */
+  readonly reason?: string;
+  /** Query parameters the daemon reads that the spec does not document. */
+  readonly extraQuery?: readonly string[];
+  /** The proxy rewrites the response to clamp the advertised API version. */
+  readonly clampResponse?: 'ping-header' | 'version-body';
+}
+
+export type QueryValidatorName = 'build' | 'imageCreate' | 'imageSearch' | 'imagePush' | 'distribution';
+
+const SWARM = 'swarm mode is not offered by dind-service (it would let clients run services outside this policy)';
+const PLUGIN = 'plugins run with host privileges chosen by the plugin author';
+
+const pass = (method: RouteRow['method'], template: string, extra: Partial<RouteRow> = {}): RouteRow => ({
+  method,
+  template,
+  class: 'passthrough',
+  body: 'stream',
+  ...extra,
+});
+const validated = (
+  method: RouteRow['method'],
+  template: string,
+  validator: RouteRow['validator'],
+  body: BodyHandling,
+  extra: Partial<RouteRow> = {},
+): RouteRow => ({ method, template, class: 'validated', validator, body, ...extra });
+const denied = (method: RouteRow['method'], template: string, reason: string): RouteRow => ({
+  method,
+  template,
+  class: 'denied',
+  body: 'stream',
+  reason,
+});
+
+/**
+ * Every endpoint of Docker Engine API 1.24–1.52, classified. A route that is not
+ * here is refused (default deny); `route-table.spec.ts` pins that every route of
+ * the audited specs is here exactly once.
+ */
+export const ROUTE_TABLE: readonly RouteRow[] = [
+  // System
+  pass('GET', '/_ping', { clampResponse: 'ping-header' }),
+  pass('HEAD', '/_ping', { clampResponse: 'ping-header' }),
+  pass('GET', '/version', { clampResponse: 'version-body' }),
+  pass('GET', '/info'),
+  pass('GET', '/events'),
+  pass('GET', '/system/df'),
+  validated('POST', '/auth', 'auth', 'json'),
+
+  // Containers
+  pass('GET', '/containers/json'),
+  validated('POST', '/containers/create', 'containerCreate', 'json'),
+  pass('POST', '/containers/prune'),
+  pass('GET', '/containers/{id}/json'),
+  pass('GET', '/containers/{id}/top'),
+  pass('GET', '/containers/{id}/logs'),
+  pass('GET', '/containers/{id}/changes'),
+  pass('GET', '/containers/{id}/export'),
+  pass('GET', '/containers/{id}/stats'),
+  pass('POST', '/containers/{id}/resize'),
+  // Before API 1.24 a start body carried a HostConfig; we still validate any body.
+  validated('POST', '/containers/{id}/start', 'containerStart', 'json'),
+  pass('POST', '/containers/{id}/stop'),
+  pass('POST', '/containers/{id}/restart'),
+  pass('POST', '/containers/{id}/kill'),
+  validated('POST', '/containers/{id}/update', 'containerUpdate', 'json'),
+  pass('POST', '/containers/{id}/rename'),
+  pass('POST', '/containers/{id}/pause'),
+  pass('POST', '/containers/{id}/unpause'),
+  pass('POST', '/containers/{id}/attach', { hijack: 'tcp' }),
+  pass('GET', '/containers/{id}/attach/ws', { hijack: 'websocket' }),
+  pass('POST', '/containers/{id}/wait'),
+  pass('DELETE', '/containers/{id}'),
+  pass('HEAD', '/containers/{id}/archive'),
+  pass('GET', '/containers/{id}/archive'),
+  // Extracted by the daemon inside the container's root; the daemon resolves
+  // symlinks within that root.
+  pass('PUT', '/containers/{id}/archive'),
+  validated('POST', '/containers/{id}/exec', 'execCreate', 'json'),
+
+  // Exec
+  validated('POST', '/exec/{id}/start', 'execStart', 'json', { hijack: 'tcp' }),
+  pass('POST', '/exec/{id}/resize'),
+  pass('GET', '/exec/{id}/json'),
+
+  // Images
+  pass('GET', '/images/json'),
+  // Pull (fromImage) dials a registry; import (fromSrc) fetches a URL or reads the body.
+  validated('POST', '/images/create', 'imageCreate', 'stream'),
+  pass('GET', '/images/{name}/json'),
+  pass('GET', '/images/{name}/history'),
+  validated('POST', '/images/{name}/push', 'imagePush', 'stream'),
+  pass('POST', '/images/{name}/tag'),
+  pass('DELETE', '/images/{name}'),
+  validated('GET', '/images/search', 'imageSearch', 'stream'),
+  pass('POST', '/images/prune'),
+  pass('GET', '/images/{name}/get'),
+  pass('GET', '/images/get'),
+  pass('POST', '/images/load'),
+  validated('POST', '/commit', 'commit', 'json'),
+  validated('POST', '/build', 'build', 'stream', {
+    // Read by the daemon's legacy builder although the spec does not list them.
+    extraQuery: ['cgroupparent', 'cpusetmems', 'isolation', 'ulimits', 'session', 'buildid', 'securityopt'],
+  }),
+  pass('POST', '/build/prune'),
+  denied('POST', '/session', 'BuildKit sessions are not enabled by this dind-service policy'),
+  validated('GET', '/distribution/{name}/json', 'distribution', 'stream'),
+
+  // Networks
+  pass('GET', '/networks'),
+  pass('GET', '/networks/{id}'),
+  pass('DELETE', '/networks/{id}'),
+  validated('POST', '/networks/create', 'networkCreate', 'json'),
+  validated('POST', '/networks/{id}/connect', 'networkConnect', 'json'),
+  pass('POST', '/networks/{id}/disconnect'),
+  pass('POST', '/networks/prune'),
+
+  // Volumes
+  pass('GET', '/volumes'),
+  validated('POST', '/volumes/create', 'volumeCreate', 'json'),
+  pass('GET', '/volumes/{name}'),
+  denied('PUT', '/volumes/{name}', `cluster volumes need ${SWARM}`),
+  pass('DELETE', '/volumes/{name}'),
+  pass('POST', '/volumes/prune'),
+
+  // Plugins: reading the list is harmless; everything that changes plugins is not.
+  pass('GET', '/plugins'),
+  pass('GET', '/plugins/{name}/json'),
+  denied('GET', '/plugins/privileges', PLUGIN),
+  denied('POST', '/plugins/pull', PLUGIN),
+  denied('DELETE', '/plugins/{name}', PLUGIN),
+  denied('POST', '/plugins/{name}/enable', PLUGIN),
+  denied('POST', '/plugins/{name}/disable', PLUGIN),
+  denied('POST', '/plugins/{name}/upgrade', PLUGIN),
+  denied('POST', '/plugins/create', PLUGIN),
+  denied('POST', '/plugins/{name}/push', PLUGIN),
+  denied('POST', '/plugins/{name}/set', PLUGIN),
+
+  // Swarm and everything that exists only in swarm mode.
+  ...(
+    [
+      ['GET', '/swarm'],
+      ['POST', '/swarm/init'],
+      ['POST', '/swarm/join'],
+      ['POST', '/swarm/leave'],
+      ['POST', '/swarm/update'],
+      ['GET', '/swarm/unlockkey'],
+      ['POST', '/swarm/unlock'],
+      ['GET', '/nodes'],
+      ['GET', '/nodes/{id}'],
+      ['DELETE', '/nodes/{id}'],
+      ['POST', '/nodes/{id}/update'],
+      ['GET', '/services'],
+      ['POST', '/services/create'],
+      ['GET', '/services/{id}'],
+      ['DELETE', '/services/{id}'],
+      ['POST', '/services/{id}/update'],
+      ['GET', '/services/{id}/logs'],
+      ['GET', '/tasks'],
+      ['GET', '/tasks/{id}'],
+      ['GET', '/tasks/{id}/logs'],
+      ['GET', '/secrets'],
+      ['POST', '/secrets/create'],
+      ['GET', '/secrets/{id}'],
+      ['DELETE', '/secrets/{id}'],
+      ['POST', '/secrets/{id}/update'],
+      ['GET', '/configs'],
+      ['POST', '/configs/create'],
+      ['GET', '/configs/{id}'],
+      ['DELETE', '/configs/{id}'],
+      ['POST', '/configs/{id}/update'],
+    ] as const
+  ).map(([method, template]) => denied(method, template, SWARM)),
+];
