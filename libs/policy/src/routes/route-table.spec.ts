@@ -4,13 +4,11 @@ import { ROUTE_TABLE } from './route-table';
 
 const matcher = new RouteMatcher();
 // A concrete path for a template, as a client would send it.
-const sample = (template: string) =>
-  template
-    .split('/')
-    .slice(1)
-    .map((segment) => (segment === '{name}' ? 'registry.example:5000/team/app:1.0' : segment === '{id}' ? 'c0ffee' : segment))
-    .join('/')
-    .split('/');
+// Image and plugin references may span segments; other names may not.
+const sample = (template: string) => {
+  const reference = /^\/(images|distribution|plugins)\//.test(template) ? 'registry.example:5000/team/app:1.0' : 'my-volume';
+  return template.replace('{name}', reference).replace('{id}', 'c0ffee').split('/').slice(1);
+};
 
 describe('the route table', () => {
   it.each(apiRoutes.routes.map((r) => [r.method, r.path, r.versions.join('–')]))(
