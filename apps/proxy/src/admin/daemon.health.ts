@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { DockerdSupervisor } from '@dind/daemon';
+import { LifecycleState } from '../lifecycle-state';
+
+@Injectable()
+export class DaemonHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly supervisor: DockerdSupervisor,
+    private readonly lifecycle: LifecycleState,
+  ) {}
+
+  /** Liveness: the service is alive unless it has given up on its daemon. */
+  alive(): HealthIndicatorResult {
+    const indicator = this.indicators.check('supervisor');
+    const state = this.supervisor.state;
+    return state === 'failed' ? indicator.down({ state }) : indicator.up({ state, restarts: this.supervisor.restarts });
+  }
+
+  /** Readiness: the daemon answers `_ping` and we are not shutting down. */
+  async ready(): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check('daemon');
+    if (this.lifecycle.shuttingDown) return indicator.down({ reason: 'shutting down' });
+    if (this.supervisor.state !== 'ready') return indicator.down({ state: this.supervisor.state });
+    const ping = await this.supervisor.ping(2000);
+    return ping.ok ? indicator.up({ apiVersion: ping.apiVersion }) : indicator.down({ error: ping.error });
+  }
+}

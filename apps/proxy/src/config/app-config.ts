@@ -1,0 +1,95 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+
+/**
+ * Every setting of the service: one env var each, a default inline, validated
+ * once at start-up (`loadAppConfig`). The README's configuration table mirrors
+ * this class.
+ */
+export class AppConfig {
+  /** TCP port of the proxied Docker API; '' disables TCP. */
+  @ValidateIf((c: AppConfig) => c.PORT !== '')
+  @Matches(/^\d{1,5}$/, { message: 'must be a port number or empty to disable TCP' })
+  PORT = '2375';
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** Unix socket of the proxied Docker API; '' disables it. */
+  @ValidateIf((c: AppConfig) => c.SOCKET_PATH !== '')
+  @Matches(/^\/.+/, { message: 'must be an absolute path or empty to disable the socket' })
+  SOCKET_PATH = '/run/dind-service/docker.sock';
+
+  @Matches(/^[0-7]{3,4}$/, { message: 'must be an octal file mode such as 660' })
+  SOCKET_MODE = '660';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  ADMIN_PORT = 8080;
+
+  @IsString()
+  ADMIN_HOST = '0.0.0.0';
+
+  /** `unix:///path` or `tcp://host:port` of an existing daemon; '' = spawn our own dockerd. */
+  @ValidateIf((c: AppConfig) => c.DOCKER_UPSTREAM !== '')
+  @Matches(/^(unix:\/\/\/.+|tcp:\/\/[^/]+:\d+)$/, { message: 'must be unix:///path/to/docker.sock or tcp://host:port' })
+  DOCKER_UPSTREAM = '';
+
+  @Matches(/^\/.+/, { message: 'must be an absolute path' })
+  DOCKER_DATA_ROOT = '/var/lib/docker';
+
+  /** Private (0700) directory for dockerd's own socket, exec root and pidfile. */
+  @Matches(/^\/.+/, { message: 'must be an absolute path' })
+  DOCKERD_RUN_DIR = '/run/dind-service-dockerd';
+
+  @IsString()
+  DOCKERD_PATH = 'dockerd';
+
+  /** Extra dockerd arguments, split on whitespace; arguments after `--` on the command line are appended. */
+  @IsString()
+  DOCKERD_ARGS = '';
+
+  @Transform(toInt) @IsInt() @Min(1000)
+  DOCKERD_START_TIMEOUT_MS = 60_000;
+
+  @Transform(toInt) @IsInt() @Min(1000)
+  DOCKERD_STOP_TIMEOUT_MS = 30_000;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  DOCKERD_MAX_RESTARTS = 5;
+
+  @Transform(toInt) @IsInt() @Min(1000)
+  DOCKERD_RESTART_WINDOW_MS = 300_000;
+
+  @Transform(toInt) @IsInt() @Min(10)
+  DOCKERD_RESTART_BACKOFF_MS = 1000;
+
+  @Transform(toInt) @IsInt() @Min(10)
+  DOCKERD_RESTART_BACKOFF_MAX_MS = 30_000;
+
+  /** How long in-flight API requests may run on after SIGTERM before they are cut. */
+  @Transform(toInt) @IsInt() @Min(0)
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  /** Largest JSON body read for validation; larger ones get 413. */
+  @Transform(toInt) @IsInt() @Min(1024)
+  MAX_JSON_BODY_BYTES = 1_048_576;
+
+  /** Upper bound of kept-alive connections to the daemon. */
+  @Transform(toInt) @IsInt() @Min(1)
+  UPSTREAM_MAX_SOCKETS = 128;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  @IsOptional()
+  @IsIn(['json', 'text'])
+  LOG_FORMAT: 'json' | 'text' = 'json';
+
+  /** Derived: DOCKERD_ARGS plus command-line arguments. */
+  dockerdArgs: string[] = [];
+}

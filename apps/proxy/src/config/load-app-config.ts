@@ -1,0 +1,38 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AppConfig } from './app-config';
+
+// dind-service owns these: a second listener would expose the unfiltered daemon,
+// and the paths are where the supervisor looks for the daemon it runs.
+const RESERVED_DOCKERD_FLAGS = /^(-H|--host|--tls\w*|--data-root|--exec-root|--pidfile|-p|-G|--group)(=|$)/;
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads the environment (and the command line's daemon arguments) into an
+ * AppConfig, or throws a ConfigError listing every `NAME=value: why`.
+ */
+export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): AppConfig {
+  const known = Object.keys(new AppConfig()).filter((key) => key === key.toUpperCase());
+  const raw: Record<string, string> = {};
+  for (const key of known) if (env[key] !== undefined) raw[key] = env[key]!;
+  const config = plainToInstance(AppConfig, raw);
+  const problems = validateSync(config).map(
+    (error) => `${error.property}=${JSON.stringify(raw[error.property] ?? '')}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+  );
+
+  const commandLine = argv[0] === '--' ? argv.slice(1) : [...argv];
+  config.dockerdArgs = [...config.DOCKERD_ARGS.split(/\s+/).filter(Boolean), ...commandLine];
+  for (const arg of config.dockerdArgs) {
+    if (RESERVED_DOCKERD_FLAGS.test(arg)) {
+      problems.push(`dockerd argument ${arg}: set by dind-service itself (an extra listener or path would bypass the proxy)`);
+    }
+  }
+  if (config.PORT === '' && config.SOCKET_PATH === '') problems.push('PORT="" and SOCKET_PATH="": at least one listener must be on');
+  if (config.PORT !== '' && Number(config.PORT) === config.ADMIN_PORT) {
+    problems.push(`ADMIN_PORT=${config.ADMIN_PORT}: must differ from PORT (the admin API never shares the Docker API listener)`);
+  }
+  if (config.PORT !== '' && (Number(config.PORT) < 1 || Number(config.PORT) > 65535)) problems.push(`PORT=${config.PORT}: out of range`);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return config;
+}

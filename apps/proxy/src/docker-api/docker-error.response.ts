@@ -1,0 +1,29 @@
+import { denialMessage, PolicyDenial } from '@dind/policy';
+import { ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+
+/** Docker clients print `message` after "Error response from daemon: ". */
+export function dockerErrorBody(message: string): Buffer {
+  return Buffer.from(JSON.stringify({ message }));
+}
+
+export function denialBody(denial: PolicyDenial): Buffer {
+  return dockerErrorBody(denialMessage(denial));
+}
+
+export function sendDockerError(res: ServerResponse, status: number, body: Buffer): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
+}
+
+/** The same answer on a raw socket (upgrade requests never reach an http.ServerResponse). */
+export function writeDockerErrorToSocket(socket: Socket, status: number, reason: string, body: Buffer): void {
+  if (socket.destroyed) return;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`,
+  );
+}

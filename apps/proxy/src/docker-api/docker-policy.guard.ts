@@ -1,0 +1,38 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { DockerPolicy } from '@dind/policy';
+import { Request } from 'express';
+import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
+import { readJsonBody } from './json-body.reader';
+import { PolicyDeniedError } from './policy-denied.error';
+import { attachDecision } from './request-decision';
+
+/**
+ * Classifies every Docker API request against the route table and, for
+ * validated routes, reads and validates the body. Only an allowed request
+ * reaches the proxy controller.
+ */
+@Injectable()
+export class DockerPolicyGuard implements CanActivate {
+  constructor(
+    @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
+    @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    // originalUrl: the raw request target; Express may rewrite req.url.
+    const url = req.originalUrl;
+    const resolved = this.policy.resolve(req.method, url);
+    if ('rule' in resolved) throw new PolicyDeniedError(resolved);
+    let body: Buffer | undefined;
+    if (resolved.match.row.body === 'json') {
+      const read = await readJsonBody(req, this.options.maxJsonBodyBytes);
+      if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read);
+      body = read;
+    }
+    const decision = this.policy.decide({ method: req.method, url, headers: req.headers, body });
+    if (!decision.allowed) throw new PolicyDeniedError(decision.denial);
+    attachDecision(req, decision);
+    return true;
+  }
+}

@@ -1,0 +1,29 @@
+import { All, Controller, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { DockerdSupervisor } from '@dind/daemon';
+import { Request, Response } from 'express';
+import { DockerErrorFilter } from './docker-error.filter';
+import { DockerPolicyGuard } from './docker-policy.guard';
+import { DaemonUnavailableError } from './policy-denied.error';
+import { decisionOf } from './request-decision';
+import { UpstreamProxy } from './upstream-proxy.service';
+
+/** Every Docker API request: the guard decides, this streams what it allowed. */
+@Controller()
+@UseGuards(DockerPolicyGuard)
+@UseFilters(DockerErrorFilter)
+export class DockerProxyController {
+  constructor(
+    private readonly upstream: UpstreamProxy,
+    private readonly supervisor: DockerdSupervisor,
+  ) {}
+
+  @All('{*path}')
+  proxy(@Req() req: Request, @Res() res: Response): void {
+    const decision = decisionOf(req);
+    if (!decision) throw new Error('request reached the proxy without a policy decision');
+    if (this.supervisor.state !== 'ready') {
+      throw new DaemonUnavailableError(503, `dind-service: the docker daemon is ${this.supervisor.state}; try again shortly`);
+    }
+    this.upstream.forward(req, res, decision);
+  }
+}

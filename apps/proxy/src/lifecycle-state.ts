@@ -1,0 +1,4 @@
+/** Shared between the applications: once set, readiness turns false. */
+export class LifecycleState {
+  shuttingDown = false;
+}

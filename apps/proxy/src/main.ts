@@ -1,0 +1,105 @@
+import 'reflect-metadata';
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DaemonModule, DockerdSupervisor } from '@dind/daemon';
+import { RequestListener } from 'node:http';
+import { AdminModule } from './admin/admin.module';
+import { ApiListeners } from './api-listeners';
+import { AppConfig } from './config/app-config';
+import { ConfigError, loadAppConfig } from './config/load-app-config';
+import { DockerApiModule } from './docker-api/docker-api.module';
+import { HijackHandler } from './docker-api/hijack.handler';
+import { LifecycleState } from './lifecycle-state';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function createLogger(config: AppConfig): ConsoleLogger {
+  return new ConsoleLogger('dind-service', {
+    json: config.LOG_FORMAT === 'json',
+    logLevels: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    colors: false,
+  });
+}
+
+async function bootstrap(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadAppConfig(process.env, process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`dind-service: ${error.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config);
+  const lifecycle = new LifecycleState();
+
+  const daemon = await NestFactory.createApplicationContext(
+    DaemonModule.forRoot({
+      upstream: config.DOCKER_UPSTREAM || undefined,
+      dockerdPath: config.DOCKERD_PATH,
+      dataRoot: config.DOCKER_DATA_ROOT,
+      runDir: config.DOCKERD_RUN_DIR,
+      extraArgs: config.dockerdArgs,
+      startTimeoutMs: config.DOCKERD_START_TIMEOUT_MS,
+      stopTimeoutMs: config.DOCKERD_STOP_TIMEOUT_MS,
+      restartBackoffMs: config.DOCKERD_RESTART_BACKOFF_MS,
+      restartBackoffMaxMs: config.DOCKERD_RESTART_BACKOFF_MAX_MS,
+      maxRestarts: config.DOCKERD_MAX_RESTARTS,
+      restartWindowMs: config.DOCKERD_RESTART_WINDOW_MS,
+    }),
+    { logger },
+  );
+  const supervisor = daemon.get(DockerdSupervisor);
+
+  const admin = await NestFactory.create(AdminModule.forRoot({ supervisor, lifecycle }), { logger });
+  await admin.listen(config.ADMIN_PORT, config.ADMIN_HOST);
+  logger.log(`admin API listening on http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`);
+
+  const api = await NestFactory.create(
+    DockerApiModule.forRoot({
+      supervisor,
+      maxJsonBodyBytes: config.MAX_JSON_BODY_BYTES,
+      upstreamMaxSockets: config.UPSTREAM_MAX_SOCKETS,
+    }),
+    // Nest's JSON parser silently keeps the last of duplicate keys; the policy
+    // must see the raw bytes to refuse them.
+    { bodyParser: false, logger },
+  );
+  (api.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
+  await api.init();
+  const listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler));
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string, exitCode: number) => {
+    stopping ??= (async () => {
+      logger.log(`${why}: shutting down`);
+      lifecycle.shuttingDown = true;
+      await listeners.close(config.SHUTDOWN_GRACE_MS);
+      await api.close();
+      await daemon.close();
+      await admin.close();
+      logger.log('stopped');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  supervisor.onFatal((reason) => void shutdown(`giving up on dockerd (${reason})`, 1));
+
+  try {
+    await supervisor.start();
+  } catch (error) {
+    logger.error((error as Error).message);
+    await shutdown('dockerd did not start', 1);
+    return;
+  }
+  await listeners.listen({
+    port: config.PORT === '' ? undefined : Number(config.PORT),
+    host: config.HOST,
+    socketPath: config.SOCKET_PATH || undefined,
+    socketMode: parseInt(config.SOCKET_MODE, 8),
+  });
+}
+
+void bootstrap();

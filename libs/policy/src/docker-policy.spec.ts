@@ -1,0 +1,165 @@
+import { DockerPolicy } from './docker-policy';
+import { PolicyDecision } from './policy-request';
+
+const policy = new DockerPolicy({ daemonApiVersion: () => '1.41' });
+const json = { 'content-type': 'application/json' };
+const create = (body: unknown, version = '1.41', headers: Record<string, string> = json): PolicyDecision =>
+  policy.decide({ method: 'POST', url: `/v${version}/containers/create`, headers, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) });
+const forwarded = (decision: PolicyDecision) => {
+  if (!decision.allowed) throw new Error(`denied: ${decision.denial.rule} ${decision.denial.field} ${decision.denial.reason}`);
+  return decision.body ? (JSON.parse(decision.body.toString()) as Record<string, any>) : undefined;
+};
+const ruleOf = (decision: PolicyDecision) => (decision.allowed ? 'allowed' : `${decision.denial.rule} ${decision.denial.field}`);
+
+describe('DockerPolicy.decide', () => {
+  describe('routing and versions', () => {
+    it('forwards an unversioned request at the daemon version', () => {
+      const decision = policy.decide({ method: 'GET', url: '/containers/json?all=1', headers: {} });
+      expect(decision).toMatchObject({ allowed: true, upstreamUrl: '/v1.41/containers/json?all=1' });
+    });
+
+    it('clamps the negotiated version to the audited maximum for a newer daemon', () => {
+      const newer = new DockerPolicy({ daemonApiVersion: () => '1.99' });
+      expect(newer.decide({ method: 'GET', url: '/info', headers: {} })).toMatchObject({ allowed: true, upstreamUrl: '/v1.52/info' });
+    });
+
+    it.each([
+      ['GET', '/v1.23/info', 'api-version.unaudited'],
+      ['GET', '/v1.53/info', 'api-version.unaudited'],
+      ['POST', '/swarm/init', 'route.denied'],
+      ['DELETE', '/plugins/x', 'route.denied'],
+      ['GET', '/containers/json?limit=1&limit=2', 'query.duplicate'],
+      ['GET', '/containers/json?Limit=1', 'query.unknown'],
+      ['PATCH', '/containers/json', 'route.unknown'],
+    ])('%s %s is refused by %s', (method, url, rule) => {
+      const decision = policy.decide({ method, url, headers: {} });
+      expect(decision.allowed ? 'allowed' : decision.denial.rule).toBe(rule);
+    });
+
+    it('re-encodes the query it checked', () => {
+      const decision = policy.decide({ method: 'GET', url: '/images/get?names=a%3Ab&names=c', headers: {} });
+      expect(decision).toMatchObject({ allowed: true, upstreamUrl: '/v1.41/images/get?names=a%3Ab&names=c' });
+    });
+  });
+
+  describe('container create', () => {
+    it('forwards the canonical body, never the client bytes', () => {
+      const raw = '{ "Image" : "busybox",\n "Cmd": ["true"] }';
+      const body = forwarded(create(raw));
+      expect(body).toMatchObject({ Image: 'busybox', Cmd: ['true'] });
+    });
+
+    it('states a private cgroup namespace explicitly (the cgroup v1 default is the host\'s)', () => {
+      expect(forwarded(create({ Image: 'busybox' }))!.HostConfig.CgroupnsMode).toBe('private');
+    });
+
+    it('states a private IPC namespace below API 1.40 (where empty meant shareable)', () => {
+      expect(forwarded(create({ Image: 'busybox' }, '1.39'))!.HostConfig.IpcMode).toBe('private');
+      expect(forwarded(create({ Image: 'busybox' }, '1.41'))!.HostConfig.IpcMode).toBeUndefined();
+    });
+
+    it.each([
+      ['duplicate key, same spelling', '{"Image":"b","HostConfig":{"Privileged":false,"Privileged":true}}', 'body.json'],
+      ['duplicate key, other case', '{"Image":"b","HostConfig":{"Privileged":false,"privileged":true}}', 'body.json'],
+      ['non-canonical spelling', '{"Image":"b","HostConfig":{"privileged":true}}', 'body.shape'],
+      ['long-s duplicate', '{"Image":"b","HostConfig":{"UsernsMode":"","Usern\u017fMode":"host"}}', 'body.json'],
+      ['long-s spelling alone', '{"Image":"b","HostConfig":{"Usern\u017fMode":"host"}}', 'body.shape'],
+      ['Kelvin-sign spelling', '{"Image":"b","HostConfig":{"\u212aernelMemory":1}}', 'body.shape'],
+      ['privileged', { Image: 'b', HostConfig: { Privileged: true } }, 'privileged'],
+      ['cap add', { Image: 'b', HostConfig: { CapAdd: ['SYS_ADMIN'] } }, 'capabilities'],
+      ['capabilities (1.40)', { Image: 'b', HostConfig: { Capabilities: ['CAP_SYS_ADMIN'] } }, 'capabilities'],
+      ['host bind', { Image: 'b', HostConfig: { Binds: ['/:/host'] } }, 'host-mount'],
+      ['relative bind', { Image: 'b', HostConfig: { Binds: ['./x:/host'] } }, 'host-mount'],
+      ['bind mount', { Image: 'b', HostConfig: { Mounts: [{ Type: 'bind', Source: '/', Target: '/h' }] } }, 'host-mount'],
+      ['volume with bind options', { Image: 'b', HostConfig: { Mounts: [{ Type: 'volume', Source: 'v', Target: '/h', VolumeOptions: { DriverConfig: { Name: 'local', Options: { type: 'none', o: 'bind', device: '/' } } } }] } }, 'host-mount'],
+      ['device', { Image: 'b', HostConfig: { Devices: [{ PathOnHost: '/dev/sda', PathInContainer: '/dev/sda', CgroupPermissions: 'rwm' }] } }, 'devices'],
+      ['host network', { Image: 'b', HostConfig: { NetworkMode: 'host' } }, 'host-namespace'],
+      ['host pid', { Image: 'b', HostConfig: { PidMode: 'host' } }, 'host-namespace'],
+      ['host ipc', { Image: 'b', HostConfig: { IpcMode: 'host' } }, 'host-namespace'],
+      ['host uts', { Image: 'b', HostConfig: { UTSMode: 'host' } }, 'host-namespace'],
+      ['host userns', { Image: 'b', HostConfig: { UsernsMode: 'host' } }, 'host-namespace'],
+      ['host cgroupns', { Image: 'b', HostConfig: { CgroupnsMode: 'host' } }, 'host-namespace'],
+      ['seccomp unconfined', { Image: 'b', HostConfig: { SecurityOpt: ['seccomp=unconfined'] } }, 'confinement'],
+      ['legacy seccomp:unconfined', { Image: 'b', HostConfig: { SecurityOpt: ['seccomp:unconfined'] } }, 'confinement'],
+      ['apparmor unconfined', { Image: 'b', HostConfig: { SecurityOpt: ['apparmor=unconfined'] } }, 'confinement'],
+      ['label disable', { Image: 'b', HostConfig: { SecurityOpt: ['label=disable'] } }, 'confinement'],
+      ['bare disable', { Image: 'b', HostConfig: { SecurityOpt: ['disable'] } }, 'confinement'],
+      ['systempaths unconfined', { Image: 'b', HostConfig: { SecurityOpt: ['systempaths=unconfined'] } }, 'confinement'],
+      ['masked paths emptied', { Image: 'b', HostConfig: { MaskedPaths: [] } }, 'confinement'],
+      ['sysctls', { Image: 'b', HostConfig: { Sysctls: { 'net.ipv4.ip_forward': '1' } } }, 'sysctls'],
+      ['cgroup parent', { Image: 'b', HostConfig: { CgroupParent: '/' } }, 'cgroup'],
+      ['runtime', { Image: 'b', HostConfig: { Runtime: 'kata' } }, 'runtime'],
+      ['negative oom score', { Image: 'b', HostConfig: { OomScoreAdj: -1000 } }, 'oom-score'],
+      ['port binding', { Image: 'b', HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } } }, 'ports'],
+      ['publish all', { Image: 'b', HostConfig: { PublishAllPorts: true } }, 'ports'],
+      ['syslog driver', { Image: 'b', HostConfig: { LogConfig: { Type: 'syslog', Config: { 'syslog-address': 'tcp://127.0.0.1:1' } } } }, 'log-driver'],
+      ['volume driver', { Image: 'b', HostConfig: { VolumeDriver: 'foo' } }, 'host-mount'],
+      ['annotations', { Image: 'b', HostConfig: { Annotations: { 'io.kubernetes.cri.x': '1' } } }, 'annotations'],
+      ['realtime', { Image: 'b', HostConfig: { CpuRealtimeRuntime: 1000 } }, 'realtime'],
+      ['host endpoint', { Image: 'b', NetworkingConfig: { EndpointsConfig: { host: {} } } }, 'host-namespace'],
+    ])('refuses %s', (_name, body, rule) => {
+      const decision = create(body);
+      expect(decision.allowed).toBe(false);
+      expect(ruleOf(decision).split(' ')[0]).toBe(rule);
+    });
+
+    it.each([
+      ['named volume', { Image: 'b', HostConfig: { Binds: ['data:/data', 'cache:/cache:ro'] } }],
+      ['volume and tmpfs mounts', { Image: 'b', HostConfig: { Mounts: [{ Type: 'volume', Source: 'v', Target: '/v' }, { Type: 'tmpfs', Target: '/t' }] } }],
+      ['dropped capabilities', { Image: 'b', HostConfig: { CapDrop: ['ALL'] } }],
+      ['no-new-privileges', { Image: 'b', HostConfig: { SecurityOpt: ['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=1'] } }],
+      ['resources', { Image: 'b', HostConfig: { Memory: 67108864, NanoCpus: 500000000, PidsLimit: 100 } }],
+      ['user network', { Image: 'b', HostConfig: { NetworkMode: 'mynet' }, NetworkingConfig: { EndpointsConfig: { mynet: { Aliases: ['x'] } } } }],
+      ['read-only rootfs, user, init', { Image: 'b', User: '1000:1000', HostConfig: { ReadonlyRootfs: true, Init: true } }],
+      ['json-file logs with options', { Image: 'b', HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': '1m' } } } }],
+      ['expose without publishing', { Image: 'b', ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: {} } }],
+    ])('allows %s', (_name, body) => {
+      expect(ruleOf(create(body))).toBe('allowed');
+    });
+
+    it('refuses a body that is not JSON, or is compressed', () => {
+      expect(ruleOf(create({ Image: 'b' }, '1.41', { 'content-type': 'text/plain' }))).toMatch(/^body.content-type/);
+      expect(ruleOf(create({ Image: 'b' }, '1.41', { ...json, 'content-encoding': 'gzip' }))).toMatch(/^body.encoding/);
+    });
+  });
+
+  describe('other doors', () => {
+    const post = (url: string, body?: unknown) =>
+      policy.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
+
+    it.each([
+      ['privileged exec', '/containers/c/exec', { Cmd: ['sh'], Privileged: true }, 'privileged'],
+      ['start with a HostConfig body', '/containers/c/start', { Binds: ['/:/h'] }, 'body.start'],
+      ['update adding a device', '/containers/c/update', { Devices: [{ PathOnHost: '/dev/sda', PathInContainer: '/dev/sda', CgroupPermissions: 'rwm' }] }, 'devices'],
+      ['bind-backed volume', '/volumes/create', { Name: 'v', Driver: 'local', DriverOpts: { type: 'none', o: 'bind', device: '/' } }, 'volume-driver'],
+      ['nfs volume', '/volumes/create', { Name: 'v', DriverOpts: { type: 'nfs', o: 'addr=127.0.0.1', device: ':/' } }, 'volume-driver'],
+      ['macvlan network', '/networks/create', { Name: 'm', Driver: 'macvlan', Options: { parent: 'eth0' } }, 'network-driver'],
+      ['bridge on a host bridge', '/networks/create', { Name: 'm', Options: { 'com.docker.network.bridge.name': 'docker0' } }, 'network-driver'],
+      ['connect to host', '/networks/host/connect', { Container: 'c' }, 'host-namespace'],
+      ['build on the host network', '/build?networkmode=host', undefined, 'host-namespace'],
+      ['build with a cgroup parent', '/build?cgroupparent=/', undefined, 'cgroup'],
+      ['remote build context', '/build?remote=http://169.254.169.254/', undefined, 'remote-context'],
+      ['import from metadata', '/images/create?fromSrc=http://169.254.169.254/latest', undefined, 'remote-address'],
+      ['import from loopback', '/images/create?fromSrc=http://127.0.0.1:8080/x.tar', undefined, 'remote-address'],
+      ['pull from loopback registry', '/images/create?fromImage=127.0.0.1:5000/x', undefined, 'remote-address'],
+      ['pull from localhost registry', '/images/create?fromImage=localhost:5000/x', undefined, 'remote-address'],
+      ['push to a link-local registry', '/images/169.254.169.254/x/push', undefined, 'remote-address'],
+      ['login to loopback', '/auth', { username: 'u', password: 'p', serveraddress: 'http://[::1]:5000' }, 'remote-address'],
+    ])('refuses %s', (_name, url, body, rule) => {
+      expect(ruleOf(post(url, body)).split(' ')[0]).toBe(rule);
+    });
+
+    it.each([
+      ['exec as root', '/containers/c/exec', { Cmd: ['id'], User: '0' }],
+      ['start without a body', '/containers/c/start', undefined],
+      ['start with an empty object', '/containers/c/start', {}],
+      ['tmpfs volume', '/volumes/create', { Name: 'v', DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=100m,uid=1000' } }],
+      ['bridge network', '/networks/create', { Name: 'n', Driver: 'bridge', Options: { 'com.docker.network.driver.mtu': '1400' } }],
+      ['classic build', '/build?t=a&t=b&networkmode=default&rm=1', undefined],
+      ['pull from a registry', '/images/create?fromImage=registry.example.com/team/app&tag=1', undefined],
+      ['import from the body', '/images/create?fromSrc=-&repo=x', undefined],
+    ])('allows %s', (_name, url, body) => {
+      expect(ruleOf(post(url, body))).toBe('allowed');
+    });
+  });
+});

@@ -1,0 +1,172 @@
+import {
+  AUDITED_MAX_API_VERSION,
+  AUDITED_MIN_API_VERSION,
+  apiMinor,
+  clampToAudited,
+  isAuditedApiVersion,
+} from './api-version';
+import { parseStrictJson, StrictJsonError } from './json/strict-json.parser';
+import { PolicyDenial, deny } from './policy-denial';
+import { HeaderValue, PolicyDecision, PolicyRequest } from './policy-request';
+import { parseRequestTarget } from './routes/request-target.parser';
+import { knownQueryParameters, repeatableQueryParameters } from './routes/route-query';
+import { RouteMatch, RouteMatcher } from './routes/route-matcher';
+import { RouteRow } from './routes/route-table';
+import { isDenial, ValidationInput, Validator } from './validators/validation-input';
+import { VALIDATORS } from './validators';
+
+export interface DockerPolicyOptions {
+  /** The daemon's own API version; unversioned requests are forwarded at min(this, audited max). */
+  readonly daemonApiVersion: () => string;
+}
+
+export interface ResolvedRoute {
+  readonly match: RouteMatch;
+  readonly apiVersion: string;
+}
+
+/**
+ * The one decision function: the HTTP path and the hijack (upgrade) path both
+ * call it, so no door is checked on one path and open on the other.
+ */
+export class DockerPolicy {
+  private readonly matcher = new RouteMatcher();
+
+  constructor(
+    private readonly options: DockerPolicyOptions,
+    private readonly validators: Readonly<Record<string, Validator>> = VALIDATORS,
+  ) {}
+
+  /** Which route a request targets, before its body is read; or why it is refused. */
+  resolve(method: string, url: string): ResolvedRoute | PolicyDenial {
+    const target = parseRequestTarget(url);
+    if ('rule' in target) return target;
+    if (target.version !== undefined && !isAuditedApiVersion(target.version)) {
+      return deny(
+        'api-version.unaudited',
+        `API version ${target.version} is outside the audited range ${AUDITED_MIN_API_VERSION}–${AUDITED_MAX_API_VERSION}`,
+        'path',
+        url,
+      );
+    }
+    const matches = this.matcher.match(method, target.segments);
+    const path = `/${target.segments.join('/')}`;
+    if (matches.length === 0) {
+      return deny('route.unknown', 'this endpoint is not part of the audited Docker API', `${method} ${path}`);
+    }
+    if (matches.length > 1) {
+      return deny('request.path', 'the path matches more than one endpoint', `${method} ${path}`);
+    }
+    const apiVersion = target.version ?? clampToAudited(this.options.daemonApiVersion());
+    return { match: matches[0], apiVersion };
+  }
+
+  decide(request: PolicyRequest): PolicyDecision {
+    const resolved = this.resolve(request.method, request.url);
+    if ('rule' in resolved) return { allowed: false, denial: resolved };
+    const { match, apiVersion } = resolved;
+    const route = match.row;
+    const refuse = (denial: PolicyDenial): PolicyDecision => ({ allowed: false, route, apiVersion, denial });
+
+    if (route.class === 'denied') {
+      return refuse(deny('route.denied', route.reason ?? 'this endpoint is disabled', `${route.method} ${route.template}`));
+    }
+    const target = parseRequestTarget(request.url);
+    if ('rule' in target) return refuse(target);
+    const query = checkQuery(route, target.query);
+    if ('rule' in query) return refuse(query);
+
+    let body: unknown;
+    if (route.body === 'json') {
+      const parsed = parseJsonBody(request.headers, request.body);
+      if (parsed && 'rule' in parsed) return refuse(parsed);
+      body = parsed?.value;
+    }
+
+    let forwardBody: Buffer | undefined;
+    if (route.class === 'validated') {
+      const validator = route.validator && this.validators[route.validator];
+      if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
+      const input: ValidationInput = {
+        route,
+        apiVersion,
+        apiMinor: apiMinor(apiVersion)!,
+        params: match.params,
+        query,
+        headers: request.headers,
+        body,
+      };
+      const outcome = validator(input);
+      if (isDenial(outcome)) return refuse(outcome);
+      if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
+    } else if (body !== undefined) {
+      forwardBody = Buffer.from(JSON.stringify(body));
+    }
+    if (route.body === 'json' && forwardBody === undefined && request.body && request.body.length > 0) {
+      // A validator that accepted a body must say what to forward; never the client's bytes.
+      return refuse(deny('policy.missing', 'the validator did not produce a canonical body'));
+    }
+    return {
+      allowed: true,
+      route,
+      apiVersion,
+      params: match.params,
+      upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(target.query)}`,
+      body: forwardBody,
+    };
+  }
+}
+
+function checkQuery(
+  route: RouteRow,
+  pairs: ReadonlyArray<readonly [string, string]>,
+): ReadonlyMap<string, readonly string[]> | PolicyDenial {
+  const known = knownQueryParameters(route);
+  const repeatable = repeatableQueryParameters(route);
+  const query = new Map<string, string[]>();
+  for (const [key, value] of pairs) {
+    if (!known.has(key)) {
+      return deny('query.unknown', 'unknown query parameter for this endpoint', `query.${key}`, value);
+    }
+    const values = query.get(key) ?? [];
+    if (values.length > 0 && !repeatable.has(key)) {
+      return deny('query.duplicate', 'the parameter may appear only once', `query.${key}`, value);
+    }
+    values.push(value);
+    query.set(key, values);
+  }
+  return query;
+}
+
+function encodeQuery(pairs: ReadonlyArray<readonly [string, string]>): string {
+  if (pairs.length === 0) return '';
+  return `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
+}
+
+function headerValue(headers: Readonly<Record<string, HeaderValue>>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+function parseJsonBody(
+  headers: Readonly<Record<string, HeaderValue>>,
+  raw: Buffer | undefined,
+): { value: unknown } | PolicyDenial | undefined {
+  const encoding = headerValue(headers, 'content-encoding');
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return deny('body.encoding', 'compressed request bodies are not accepted on validated endpoints', 'Content-Encoding', encoding);
+  }
+  if (!raw || raw.length === 0) return undefined;
+  const contentType = headerValue(headers, 'content-type');
+  if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
+    return deny('body.content-type', 'a body on this endpoint must be application/json', 'Content-Type', contentType ?? null);
+  }
+  try {
+    return { value: parseStrictJson(raw) };
+  } catch (error) {
+    if (error instanceof StrictJsonError) return deny('body.json', error.reason, error.path);
+    throw error;
+  }
+}

@@ -1,0 +1,25 @@
+import { FieldRule, Finding, isAbsent, mustNotBeTrue } from './field-rule';
+import { isHostMode } from './namespace-mode';
+
+/** `NetworkingConfig.EndpointsConfig` is keyed by network; `host` must not be one. */
+function checkEndpoints(value: unknown): Finding | undefined {
+  if (isAbsent(value) || typeof value !== 'object') return undefined;
+  for (const [network, settings] of Object.entries(value as Record<string, unknown>)) {
+    const field = `NetworkingConfig.EndpointsConfig.${network}`;
+    if (isHostMode(network)) return { reason: 'connecting to the host network is not allowed', field, value: network };
+    const driverOpts = (settings as Record<string, unknown> | null)?.DriverOpts;
+    if (!isAbsent(driverOpts) && Object.keys(driverOpts as object).length > 0) {
+      return { reason: 'endpoint driver options are not allowed', field: `${field}.DriverOpts`, value: driverOpts };
+    }
+  }
+  return undefined;
+}
+
+/** Container-level fields outside HostConfig that carry power. */
+export const CONTAINER_CONFIG_RULES: readonly FieldRule[] = [
+  { rule: 'host-namespace', field: 'NetworkingConfig.EndpointsConfig', check: checkEndpoints },
+];
+
+export const EXEC_CREATE_RULES: readonly FieldRule[] = [
+  { rule: 'privileged', field: 'Privileged', check: mustNotBeTrue('privileged exec sessions are not allowed') },
+];

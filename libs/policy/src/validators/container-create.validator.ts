@@ -1,0 +1,27 @@
+import { CONTAINER_CONFIG_RULES } from '../rules/container-create.rules';
+import { HOST_CONFIG_RULES } from '../rules/host-config.rules';
+import { isEmptyString } from '../rules/field-rule';
+import { bodyValidator } from './body-validator';
+import { ValidationInput } from './validation-input';
+
+/**
+ * States the safe value where "absent" would not be safe:
+ * - CgroupnsMode: the daemon's default on cgroup v1 hosts is the host's cgroup
+ *   namespace (and below API 1.41 the request handler forces it).
+ * - IpcMode: below API 1.40 an empty mode means shareable.
+ */
+function settleNamespaceDefaults(body: Record<string, unknown>, input: ValidationInput): void {
+  const hostConfig = (body.HostConfig ?? {}) as Record<string, unknown>;
+  if (isEmptyString(hostConfig.CgroupnsMode)) hostConfig.CgroupnsMode = 'private';
+  if (input.apiMinor < 40 && isEmptyString(hostConfig.IpcMode)) hostConfig.IpcMode = 'private';
+  body.HostConfig = hostConfig;
+}
+
+export const validateContainerCreate = bodyValidator({
+  kind: 'containerCreate',
+  ruleSets: [
+    { at: 'HostConfig', rules: HOST_CONFIG_RULES },
+    { at: '', rules: CONTAINER_CONFIG_RULES },
+  ],
+  settle: settleNamespaceDefaults,
+});

@@ -1,0 +1,58 @@
+import { deny } from '../policy-denial';
+import { EXEC_CREATE_RULES } from '../rules/container-create.rules';
+import { isEmptyMap } from '../rules/field-rule';
+import { RESOURCE_RULES } from '../rules/host-config.rules';
+import { isHostMode } from '../rules/namespace-mode';
+import { forbiddenHostReason, urlHostOf } from '../rules/remote-address';
+import { NETWORK_CONNECT_RULES, NETWORK_CREATE_RULES, VOLUME_CREATE_RULES } from '../rules/volume-network.rules';
+import { bodyValidator } from './body-validator';
+import { ValidationInput, ValidationOutcome } from './validation-input';
+
+/**
+ * From API 1.24 the daemon refuses a start body longer than `{}`; before it, the
+ * body was a HostConfig applied at start. Either way nothing but "no body" is
+ * safe to forward.
+ */
+export function validateContainerStart(input: ValidationInput): ValidationOutcome {
+  if (input.body === undefined) return {};
+  if (input.body === null || isEmptyMap(input.body)) return { body: {} };
+  return deny('body.start', 'container start takes no configuration; set it at create time', '(body)', input.body);
+}
+
+export const validateContainerUpdate = bodyValidator({
+  kind: 'containerUpdate',
+  ruleSets: [{ at: '', rules: RESOURCE_RULES }],
+});
+
+export const validateExecCreate = bodyValidator({ kind: 'execCreate', ruleSets: [{ at: '', rules: EXEC_CREATE_RULES }] });
+export const validateExecStart = bodyValidator({ kind: 'execStart', ruleSets: [], optional: true });
+export const validateCommit = bodyValidator({ kind: 'commit', ruleSets: [], optional: true });
+export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }] });
+export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', ruleSets: [{ at: '', rules: NETWORK_CREATE_RULES }] });
+
+const connectBody = bodyValidator({ kind: 'networkConnect', ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }] });
+export function validateNetworkConnect(input: ValidationInput): ValidationOutcome {
+  if (isHostMode(input.params.id)) {
+    return deny('host-namespace', 'connecting to the host network is not allowed', 'path.network', input.params.id);
+  }
+  return connectBody(input);
+}
+
+export const validateAuth = bodyValidator({
+  kind: 'auth',
+  ruleSets: [
+    {
+      at: '',
+      rules: [
+        {
+          rule: 'remote-address',
+          field: 'serveraddress',
+          check: (value) => {
+            if (typeof value !== 'string' || value === '') return undefined;
+            return forbiddenHostReason(urlHostOf(value) ?? value.split('/')[0]);
+          },
+        },
+      ],
+    },
+  ],
+});

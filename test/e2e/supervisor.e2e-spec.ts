@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { docker, text } from '../support/docker-cli';
+import { e2eState } from '../support/e2e-state';
+import { isReady, waitFor } from '../support/global-setup';
+import { isAlive, processesMentioning } from '../support/leftovers';
+
+const state = e2eState();
+const cli = state.clis[0];
+const dockerdPid = () => Number(readFileSync(join(state.runDir, 'dockerd.pid'), 'utf8').trim());
+
+describe('the dockerd supervisor', () => {
+  it('started although a stale pidfile named a live non-dockerd process', () => {
+    expect(readFileSync(state.serviceLog, 'utf8')).toContain('removing stale pidfile');
+  });
+
+  it('restarts dockerd after SIGKILL and the proxy serves again', async () => {
+    const before = dockerdPid();
+    process.kill(before, 'SIGKILL');
+    await waitFor('dockerd restarted', async () => {
+      try {
+        return dockerdPid() !== before && (await isReady(state.adminUrl));
+      } catch {
+        return false;
+      }
+    }, 60_000);
+    const result = await docker(cli, state.tcpHost, ['run', '--rm', state.image, 'echo', 'after-restart']);
+    expect(text(result)).toBe('after-restart');
+  });
+
+  it('on SIGTERM stops its containers and daemon, leaves no process behind and exits 0', async () => {
+    const started = await docker(cli, state.tcpHost, ['run', '-d', state.image, 'sleep', '1000']);
+    expect(started.code).toBe(0);
+    expect(processesMentioning(state.runDir).some((p) => p.cmdline.includes('containerd-shim'))).toBe(true);
+
+    process.kill(state.servicePid, 'SIGTERM');
+    await waitFor('service exited', async () => !isAlive(state.servicePid), 60_000);
+    expect(readFileSync(state.serviceLog, 'utf8')).toContain('"stopped"');
+    expect(processesMentioning(state.runDir)).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { docker } from './docker-cli';
+import { E2eState, STATE_FILE } from './e2e-state';
+import { buildBusyboxRootfs } from './test-image';
+import { existsSync } from 'node:fs';
+
+export const SERVICE_ENTRY = join(__dirname, '..', '..', 'dist', 'apps', 'proxy', 'apps', 'proxy', 'src', 'main.js');
+const CLIS = ['/usr/bin/docker', '/usr/local/bin/docker'].filter((cli) => existsSync(cli));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+export const isReady = async (adminUrl: string): Promise<boolean> => (await fetch(`${adminUrl}/ready`)).status === 200;
+
+/** Starts the built service with its own dockerd in a temporary directory. */
+export default async function globalSetup(): Promise<void> {
+  if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run npm run build first`);
+  if (CLIS.length === 0) throw new Error('no docker CLI found (apt-get install docker.io)');
+  const baseDir = mkdtempSync(join(tmpdir(), 'dind-e2e-'));
+  const runDir = join(baseDir, 'run');
+  const socketPath = join(baseDir, 'api', 'docker.sock');
+  const [apiPort, adminPort] = [await freePort(), await freePort()];
+
+  // A pidfile left by a "previous run" whose pid now belongs to another process
+  // (this one): the supervisor must not let it block dockerd.
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(runDir, 'dockerd.pid'), String(process.pid));
+
+  const serviceLog = join(baseDir, 'service.log');
+  const logFd = openSync(serviceLog, 'a');
+  const service = spawn(process.execPath, [SERVICE_ENTRY], {
+    env: {
+      ...process.env,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      SOCKET_PATH: socketPath,
+      ADMIN_PORT: String(adminPort),
+      ADMIN_HOST: '127.0.0.1',
+      DOCKER_DATA_ROOT: join(baseDir, 'data'),
+      DOCKERD_RUN_DIR: runDir,
+      SHUTDOWN_GRACE_MS: '3000',
+      DOCKERD_RESTART_BACKOFF_MS: '200',
+    },
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
+  });
+  closeSync(logFd);
+  service.unref();
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitFor(`service ready (log: ${serviceLog})`, () => isReady(adminUrl), 90_000);
+
+  const state: E2eState = {
+    baseDir,
+    runDir,
+    dataRoot: join(baseDir, 'data'),
+    servicePid: service.pid!,
+    serviceLog,
+    tcpHost: `tcp://127.0.0.1:${apiPort}`,
+    unixHost: `unix://${socketPath}`,
+    socketPath,
+    apiPort,
+    adminUrl,
+    image: 'dind-test/busybox:latest',
+    clis: CLIS,
+  };
+  mkdirSync(dirname(STATE_FILE), { recursive: true });
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+
+  // The test image enters the daemon through the proxy (images/create?fromSrc=-).
+  const imported = await docker(CLIS[0], state.tcpHost, ['import', buildBusyboxRootfs(baseDir), state.image], { timeoutMs: 120_000 });
+  if (imported.code !== 0) throw new Error(`docker import failed: ${imported.stderr}`);
+}
