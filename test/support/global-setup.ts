@@ -53,10 +53,11 @@ export default async function globalSetup(): Promise<void> {
     env: {
       ...process.env,
       PORT: String(apiPort),
-      HOST: '127.0.0.1',
+      // All addresses, so that the network-position spec can try from inside containers.
+      HOST: '0.0.0.0',
       SOCKET_PATH: socketPath,
       ADMIN_PORT: String(adminPort),
-      ADMIN_HOST: '127.0.0.1',
+      ADMIN_HOST: '0.0.0.0',
       DOCKER_DATA_ROOT: join(baseDir, 'data'),
       DOCKERD_RUN_DIR: runDir,
       SHUTDOWN_GRACE_MS: '3000',

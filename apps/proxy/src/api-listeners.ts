@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, RequestListener, Server } from 'node:http';
-import { Socket } from 'node:net';
+import { Server as NetServer, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { HijackHandler } from './docker-api/hijack.handler';
 
@@ -23,6 +23,7 @@ export class ApiListeners {
   constructor(
     private readonly app: RequestListener,
     private readonly hijack: HijackHandler,
+    private readonly protect: (server: NetServer) => void,
   ) {}
 
   async listen(settings: ListenerSettings): Promise<void> {
@@ -62,6 +63,7 @@ export class ApiListeners {
 
   private createServer(): Server {
     const server = createServer(this.app);
+    this.protect(server);
     // Image loads, build contexts and `logs -f` run for as long as they run.
     server.requestTimeout = 0;
     server.timeout = 0;

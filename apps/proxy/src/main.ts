@@ -3,6 +3,7 @@ import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DaemonModule, DockerdSupervisor } from '@dind/daemon';
 import { RequestListener } from 'node:http';
+import { Server } from 'node:net';
 import { AdminModule } from './admin/admin.module';
 import { ApiListeners } from './api-listeners';
 import { AppConfig } from './config/app-config';
@@ -10,6 +11,7 @@ import { ConfigError, loadAppConfig } from './config/load-app-config';
 import { DockerApiModule } from './docker-api/docker-api.module';
 import { HijackHandler } from './docker-api/hijack.handler';
 import { LifecycleState } from './lifecycle-state';
+import { ContainerNetworkWatcher } from './network/container-network.watcher';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -51,7 +53,11 @@ async function bootstrap(): Promise<void> {
   );
   const supervisor = daemon.get(DockerdSupervisor);
 
+  const networks = new ContainerNetworkWatcher(() => supervisor.upstream, config.NETWORK_REFRESH_MS);
+  const protect = (server: Server) => config.ALLOW_CONTAINER_CLIENTS === 'true' || networks.protect(server);
+
   const admin = await NestFactory.create(AdminModule.forRoot({ supervisor, lifecycle }), { logger });
+  protect(admin.getHttpServer() as Server);
   await admin.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   logger.log(`admin API listening on http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`);
 
@@ -67,13 +73,14 @@ async function bootstrap(): Promise<void> {
   );
   (api.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   await api.init();
-  const listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler));
+  const listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler), protect);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string, exitCode: number) => {
     stopping ??= (async () => {
       logger.log(`${why}: shutting down`);
       lifecycle.shuttingDown = true;
+      networks.stop();
       await listeners.close(config.SHUTDOWN_GRACE_MS);
       await api.close();
       await daemon.close();
@@ -94,6 +101,9 @@ async function bootstrap(): Promise<void> {
     await shutdown('dockerd did not start', 1);
     return;
   }
+  // Before the listeners open: no connection is accepted before the networks are known.
+  await networks.refresh();
+  networks.start();
   await listeners.listen({
     port: config.PORT === '' ? undefined : Number(config.PORT),
     host: config.HOST,

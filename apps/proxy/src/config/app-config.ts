@@ -83,6 +83,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   UPSTREAM_MAX_SOCKETS = 128;
 
+  /** Accept API and admin connections from the inner daemon's own container networks. */
+  @IsIn(['true', 'false'])
+  ALLOW_CONTAINER_CLIENTS: 'true' | 'false' = 'false';
+
+  /** How often the container networks are re-read from the daemon. */
+  @Transform(toInt) @IsInt() @Min(100)
+  NETWORK_REFRESH_MS = 2000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

@@ -1,0 +1,89 @@
+import { Logger } from '@nestjs/common';
+import { UpstreamAddress } from '@dind/daemon';
+import { isInsideSubnets, parseSubnet, Subnet } from '@dind/policy';
+import { request } from 'node:http';
+import { Server, Socket } from 'node:net';
+
+interface NetworkSummary {
+  readonly Name: string;
+  readonly IPAM?: { readonly Config?: ReadonlyArray<{ readonly Subnet?: string; readonly Gateway?: string }> | null };
+}
+
+/**
+ * Containers of the inner daemon reach the service through their bridge
+ * gateway. Unless allowed, connections from inside those networks are cut on
+ * every listener (Docker API and admin). The networks change as clients create
+ * them, so the list is re-read from the daemon periodically and on demand.
+ */
+export class ContainerNetworkWatcher {
+  private readonly logger = new Logger('network-position');
+  private subnets: Subnet[] = [];
+  // The gateway is the host's own address on a bridge: connections from it are
+  // the host's, not a container's (which cannot complete a handshake from it).
+  private gateways = new Set<string>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly upstream: () => UpstreamAddress,
+    private readonly refreshMs: number,
+  ) {}
+
+  get knownSubnets(): readonly string[] {
+    return this.subnets.map((subnet) => subnet.cidr);
+  }
+
+  start(): void {
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Cut connections from container networks before a byte is read. */
+  protect(server: Server): void {
+    server.on('connection', (socket: Socket) => {
+      const peer = socket.remoteAddress?.replace(/^::ffff:/, '');
+      const inside = peer && !this.gateways.has(peer) ? isInsideSubnets(peer, this.subnets) : undefined;
+      if (inside) {
+        this.logger.warn({ event: 'refused-container-client', client: socket.remoteAddress, network: inside.cidr });
+        socket.destroy();
+      }
+    });
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const networks = await this.listNetworks();
+      const configs = networks.flatMap((network) => network.IPAM?.Config ?? []);
+      this.subnets = configs
+        .map((config) => (config.Subnet ? parseSubnet(config.Subnet) : undefined))
+        .filter((subnet): subnet is Subnet => subnet !== undefined);
+      this.gateways = new Set(configs.map((config) => config.Gateway).filter((gateway): gateway is string => !!gateway));
+    } catch (error) {
+      // Keep the last known list: a daemon restart must not open the door.
+      this.logger.debug(`cannot list networks: ${(error as Error).message}`);
+    }
+  }
+
+  private listNetworks(): Promise<NetworkSummary[]> {
+    return new Promise((resolve, reject) => {
+      const req = request({ ...this.upstream(), path: '/networks', method: 'GET', timeout: 2000, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as NetworkSummary[]);
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+}
