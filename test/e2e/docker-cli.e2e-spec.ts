@@ -47,6 +47,7 @@ describe.each(cases)('docker CLI $cli through the proxy over $transport', ({ cli
     const id = text(started);
     try {
       const plain = await run(['exec', id, 'sh', '-c', 'echo exec-ok; exit 4']);
+      expect(plain.stderr).toBe('');
       expect(text(plain)).toBe('exec-ok');
       expect(plain.code).toBe(4);
       const tty = await run(['exec', '-t', id, 'echo', 'tty-ok']);

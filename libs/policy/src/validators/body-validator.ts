@@ -1,7 +1,7 @@
-import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto';
 import { deny } from '../policy-denial';
 import { BodyKindName } from '../routes/body-kind';
 import { applyRules, FieldRule, RuleContext } from '../rules/field-rule';
+import { checkBodyShape } from '../shapes/body-shape.validator';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
 
 export interface RuleSet {
@@ -11,7 +11,7 @@ export interface RuleSet {
 }
 
 export interface BodyValidatorSpec {
-  readonly kind: BodyKindName;
+  readonly kind: Exclude<BodyKindName, 'containerStart'>;
   readonly ruleSets: readonly RuleSet[];
   /** A request without a body is allowed (e.g. commit without a config). */
   readonly optional?: boolean;
@@ -20,7 +20,7 @@ export interface BodyValidatorSpec {
 }
 
 /**
- * Shape (DTO: canonical keys, known fields, types) → rules → canonical body.
+ * Shape (canonical keys, known fields, types) → rules → canonical body.
  * The returned body is what the daemon gets; the client's bytes are discarded.
  */
 export function bodyValidator(spec: BodyValidatorSpec): Validator {
@@ -28,12 +28,11 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     if (input.body === undefined) {
       return spec.optional ? {} : deny('body.missing', 'this endpoint needs a JSON body', '(body)');
     }
-    const shape = validateDto(BODY_DTOS[spec.kind] as new () => object, input.body);
-    if (!shape.ok) {
-      const [first] = shape.violations;
-      return deny('body.shape', first.reason, first.field, first.value);
-    }
-    const body = toCanonicalPlain(shape.value);
+    const violation = checkBodyShape(spec.kind, input.body);
+    if (violation) return deny('body.shape', violation.reason, violation.field, violation.value);
+    // Parsed by us, every key known and canonical: this object, re-serialised, is
+    // exactly what was checked.
+    const body = input.body as Record<string, unknown>;
     const context: RuleContext = { apiMinor: input.apiMinor };
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
