@@ -23,6 +23,9 @@ export const RESOURCE_RULES: readonly FieldRule[] = [
   { rule: 'devices', field: 'DeviceRequests', check: mustBeEmptyList('device requests (GPUs and other host devices) are not allowed') },
   { rule: 'devices', field: 'DeviceCgroupRules', check: mustBeEmptyList('device cgroup rules would open host devices') },
   { rule: 'cgroup', field: 'CgroupParent', check: mustBeEmptyString('choosing the cgroup parent places the container outside the daemon\'s cgroup') },
+  // Without the OOM killer a container at its limit hangs instead of dying, and
+  // without a limit it takes the whole machine's memory down with it.
+  { rule: 'oom-kill', field: 'OomKillDisable', check: mustNotBeTrue('disabling the OOM killer is not allowed') },
   { rule: 'realtime', field: 'CpuRealtimePeriod', check: zeroOrAbsent('realtime CPU scheduling is not allowed') },
   { rule: 'realtime', field: 'CpuRealtimeRuntime', check: zeroOrAbsent('realtime CPU scheduling is not allowed') },
 ];
