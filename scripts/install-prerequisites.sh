@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what dind-service needs on a Debian/Ubuntu machine (as root): the
-# distribution's Docker engine (dockerd, containerd, runc), iptables, busybox-static
-# (the tests build their image from it) and Node.js >= 20.
+# distribution's Docker engine (dockerd, containerd, runc), iptables, Node.js >= 20,
+# and for the tests busybox-static (their image is built from it) and docker-compose.
 set -euo pipefail
 
 need_apt=()
 command -v dockerd >/dev/null || need_apt+=(docker.io)
 command -v iptables >/dev/null || need_apt+=(iptables)
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || need_apt+=(busybox-static)
+command -v docker-compose >/dev/null || need_apt+=(docker-compose)
 command -v tar >/dev/null || need_apt+=(tar)
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 [ "$node_major" -ge 20 ] || need_apt+=(nodejs npm)

@@ -133,6 +133,9 @@ function answer(req) {
 function composeStub(method, path, json) {
   if (method === 'GET' && path === '/containers/json') return json(200, []);
   if (method === 'GET' && path === '/networks') return json(200, []);
+  if (method === 'GET' && path === '/info') {
+    return json(200, { ID: 'CAPT:URE0', Containers: 0, Images: 0, Driver: 'overlay2', OSType: 'linux', Architecture: 'x86_64', ServerVersion: 'capture-server', Name: 'capture', Swarm: { LocalNodeState: 'inactive', NodeID: '', ControlAvailable: false } });
+  }
   if (method === 'GET' && path === '/volumes') return json(200, { Volumes: [], Warnings: null });
   if (method === 'POST' && path === '/networks/create') return json(201, { Id: hex64(), Warning: '' });
   if (method === 'POST' && path === '/volumes/create') return json(201, { Name: 'v', Driver: 'local', Mountpoint: '/var/lib/docker/volumes/v/_data', Labels: {}, Scope: 'local', Options: {} });

@@ -29,11 +29,15 @@ describe('DockerPolicy.decide', () => {
       ['POST', '/swarm/init', 'route.denied'],
       ['DELETE', '/plugins/x', 'route.denied'],
       ['GET', '/containers/json?limit=1&limit=2', 'query.duplicate'],
-      ['GET', '/containers/json?Limit=1', 'query.unknown'],
       ['PATCH', '/containers/json', 'route.unknown'],
     ])('%s %s is refused by %s', (method, url, rule) => {
       const decision = policy.decide({ method, url, headers: {} });
       expect(decision.allowed ? 'allowed' : decision.denial.rule).toBe(rule);
+    });
+
+    it('drops query parameters the daemon does not read (dockerode repeats the body in the query)', () => {
+      const decision = policy.decide({ method: 'GET', url: '/containers/json?trunc_cmd=0&Limit=1&all=1', headers: {} });
+      expect(decision).toMatchObject({ allowed: true, upstreamUrl: '/v1.41/containers/json?all=1' });
     });
 
     it('re-encodes the query it checked', () => {

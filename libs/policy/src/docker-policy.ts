@@ -73,8 +73,9 @@ export class DockerPolicy {
     }
     const target = parseRequestTarget(request.url);
     if ('rule' in target) return refuse(target);
-    const query = checkQuery(route, target.query);
-    if ('rule' in query) return refuse(query);
+    const checked = checkQuery(route, target.query);
+    if ('rule' in checked) return refuse(checked);
+    const { query, kept } = checked;
 
     let body: unknown;
     if (route.body === 'json') {
@@ -111,31 +112,38 @@ export class DockerPolicy {
       route,
       apiVersion,
       params: match.params,
-      upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(target.query)}`,
+      upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(kept)}`,
       body: forwardBody,
     };
   }
 }
 
+/**
+ * Known parameters are checked (a repeat is refused: Go's Form.Get reads the
+ * first value). Unknown ones are dropped, never forwarded: the daemon ignores
+ * parameters it does not read, and real clients send them (dockerode repeats the
+ * whole create body in the query, docker-py sends `trunc_cmd`), so refusing
+ * them would break clients without protecting anything.
+ */
 function checkQuery(
   route: RouteRow,
   pairs: ReadonlyArray<readonly [string, string]>,
-): ReadonlyMap<string, readonly string[]> | PolicyDenial {
+): { readonly query: ReadonlyMap<string, readonly string[]>; readonly kept: Array<readonly [string, string]> } | PolicyDenial {
   const known = knownQueryParameters(route);
   const repeatable = repeatableQueryParameters(route);
   const query = new Map<string, string[]>();
+  const kept: Array<readonly [string, string]> = [];
   for (const [key, value] of pairs) {
-    if (!known.has(key)) {
-      return deny('query.unknown', 'unknown query parameter for this endpoint', `query.${key}`, value);
-    }
+    if (!known.has(key)) continue;
     const values = query.get(key) ?? [];
     if (values.length > 0 && !repeatable.has(key)) {
       return deny('query.duplicate', 'the parameter may appear only once', `query.${key}`, value);
     }
     values.push(value);
     query.set(key, values);
+    kept.push([key, value]);
   }
-  return query;
+  return { query, kept };
 }
 
 function encodeQuery(pairs: ReadonlyArray<readonly [string, string]>): string {
