@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
@@ -11,6 +12,25 @@ const transports = [
   ['unix', state.unixHost],
 ] as const;
 const cases = state.clis.flatMap((cli) => transports.map(([transport, host]) => ({ cli, transport, host })));
+
+describe('websocket attach', () => {
+  it('upgrades GET /containers/{id}/attach/ws through the same policy and splices the frames', async () => {
+    const id = text(await docker(state.clis[0], state.tcpHost, ['run', '-d', state.image, 'sh', '-c', 'sleep 1; echo ws-output; sleep 2']));
+    const socket = connect({ host: '127.0.0.1', port: state.apiPort });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk) => received.push(chunk));
+    socket.write(
+      `GET /v1.41/containers/${id}/attach/ws?stream=1&stdout=1 HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://docker\r\n\r\n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    socket.destroy();
+    const bytes = Buffer.concat(received).toString('latin1');
+    expect(bytes).toMatch(/^HTTP\/1.1 101 Switching Protocols/);
+    expect(bytes).toContain('ws-output');
+    await docker(state.clis[0], state.tcpHost, ['rm', '-f', id]);
+  });
+});
 
 describe.each(cases)('docker CLI $cli through the proxy over $transport', ({ cli, host }) => {
   const run = (args: string[], options?: Parameters<typeof docker>[3]) => docker(cli, host, args, options);

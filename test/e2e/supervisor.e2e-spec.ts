@@ -4,6 +4,7 @@ import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
 import { isReady, waitFor } from '../support/global-setup';
 import { isAlive, processesMentioning } from '../support/leftovers';
+import { rawRequest } from '../support/raw-http';
 
 const state = e2eState();
 const cli = state.clis[0];
@@ -17,6 +18,11 @@ describe('the dockerd supervisor', () => {
   it('restarts dockerd after SIGKILL and the proxy serves again', async () => {
     const before = dockerdPid();
     process.kill(before, 'SIGKILL');
+    // While the daemon is down, requests get a fast answer, never a hang.
+    const started = Date.now();
+    const during = await rawRequest({ port: state.apiPort }, 'GET', '/_ping');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect([200, 502, 503]).toContain(during.status);
     await waitFor('dockerd restarted', async () => {
       try {
         return dockerdPid() !== before && (await isReady(state.adminUrl));

@@ -21,6 +21,7 @@ const path = require('node:path');
 const REPO = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(REPO, 'test', 'fixtures');
 const SERVER = path.join(__dirname, 'capture-server.js');
+const COMPOSE_ROOT = '/tmp/compose-capture';
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const keep = args.includes('--keep') ? path.resolve(args[args.indexOf('--keep') + 1]) : undefined;
@@ -43,7 +44,7 @@ const endsWith = (method, suffix) => (e) => e.method === method && e.pathname.en
 
 const MANY_FLAGS = [
   '--name', 'web', '-e', 'FOO=bar', '--env-file', 'app.env', '-l', 'tier=web', '--label-file', 'labels.txt',
-  '-w', '/work', '-u', '1000:1000', '--read-only', '--tmpfs', '/tmp:size=64m',
+  '-w', '/app', '-u', '1000:1000', '--read-only', '--tmpfs', '/tmp:size=64m',
   '-v', 'namedvol:/data', '-v', 'namedvol2:/ro:ro', '--mount', 'type=volume,src=v3,dst=/m', '--mount', 'type=tmpfs,dst=/t',
   '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--memory', '64m', '--cpus', '0.5', '--pids-limit', '100',
   '--restart', 'on-failure:3', '--network', 'mynet', '--network-alias', 'x', '--dns', '1.1.1.1', '--add-host', 'a:10.0.0.1',
@@ -248,7 +249,8 @@ function composeCases() {
 }
 
 function runCompose(c, host) {
-  const dir = path.join(work, `compose-${c.name}`);
+  // A fixed, neutral directory: compose records it in a label (com.docker.compose.project.working_dir).
+  const dir = path.join(COMPOSE_ROOT, c.name);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'docker-compose.yml'), c.file);
   c.command = 'docker-compose -p capture up -d --no-build';
@@ -344,7 +346,10 @@ function toRequest(entry, warnings) {
     headers,
     body,
   };
-  if (entry.bodyOmitted) request.bodyLength = entry.bodyLength;
+  // body null with bodyLength 0: nothing was sent; with a JSON content type and bodyLength > 0: the
+  // client sent the JSON literal `null`; otherwise (bodyOmitted) a non-JSON body such as a build context.
+  request.bodyLength = entry.bodyLength;
+  if (entry.bodyOmitted) request.bodyOmitted = true;
   return request;
 }
 
@@ -420,6 +425,7 @@ async function main() {
   console.log(`${written} fixtures written`);
   for (const line of summary) console.log(line);
   if (!keep) fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(COMPOSE_ROOT, { recursive: true, force: true });
 }
 
 main().catch((error) => {
