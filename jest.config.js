@@ -1,7 +1,8 @@
-// Unit tests: daemon-free, next to the code they test.
+// Unit tests: daemon-free, next to the code they test, plus the captured-request
+// fixtures under test/fixtures.
 module.exports = {
   rootDir: '.',
-  roots: ['<rootDir>/libs', '<rootDir>/apps'],
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testRegex: '\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },

@@ -104,7 +104,14 @@ function cliCases() {
     { name: 'exec', argv: ['exec', 'c', 'true'], pick: isExec },
     { name: 'exec-privileged', argv: ['exec', '--privileged', 'c', 'true'], pick: isExec, field: 'Privileged' },
     { name: 'exec-user-root', argv: ['exec', '-u', '0', 'c', 'true'], pick: isExec },
-    { name: 'volume-create', argv: ['volume', 'create', '--name', 'v'], pick: endsWith('POST', '/volumes/create') },
+    { name: 'volume-create', argv: ['volume', 'create', '--name', 'vol'], pick: endsWith('POST', '/volumes/create') },
+    {
+      name: 'volume-create-short-name',
+      argv: ['volume', 'create', '--name', 'v'],
+      pick: endsWith('POST', '/volumes/create'),
+      field: 'Name',
+      note: 'not dangerous, but dockerd itself refuses one-character volume names ("volume name is too short, names should be at least two alphanumeric characters"); the policy applies the same name rule',
+    },
     {
       name: 'volume-create-bind-opts',
       argv: ['volume', 'create', '--driver', 'local', '--opt', 'type=none', '--opt', 'o=bind', '--opt', 'device=/etc', 'v2'],
@@ -405,6 +412,7 @@ async function main() {
         const fileApi = setup.fileApi || (pathVersion ? `v${pathVersion[1]}` : 'unversioned');
         const fixture = { client: setup.client, command: c.command, request };
         if (c.composeFile) fixture.composeFile = c.composeFile;
+        if (c.note) fixture.note = c.note;
         if (setup.api && (!pathVersion || pathVersion[1] !== setup.api)) fixture.serverApiVersion = setup.api;
         fixture.expect = p.field ? { decision: 'deny', field: p.field } : { decision: 'allow' };
         if (p.field) {

@@ -45,7 +45,9 @@ const apiVersion = process.env.CAPTURE_API_VERSION || '1.41';
 const stubs = new Set((process.env.CAPTURE_STUBS || '').split(',').filter(Boolean));
 
 const VERSIONED = /^\/v(\d+\.\d+)(\/.*)$/;
-const hex64 = () => crypto.randomBytes(32).toString('hex');
+// Deterministic ids (the same on every run), so regenerated fixtures that echo an id stay stable.
+let idCounter = 0;
+const hex64 = () => crypto.createHash('sha256').update(`capture-server:${(idCounter += 1)}`).digest('hex');
 
 function record(req, body) {
   const type = String(req.headers['content-type'] || '');
