@@ -12,13 +12,23 @@ import { parseRequestTarget } from './routes/request-target.parser';
 import { knownQueryParameters, repeatableQueryParameters } from './routes/route-query';
 import { RouteMatch, RouteMatcher } from './routes/route-matcher';
 import { RouteRow } from './routes/route-table';
-import { isDenial, ValidationInput, Validator } from './validators/validation-input';
+import { PolicyOptions, RESTRICTED } from './options/policy-options';
+import { RuleContext } from './rules/field-rule';
+import { ValidationInput, Validator } from './validators/validation-input';
 import { VALIDATORS } from './validators';
 
 export interface DockerPolicyOptions {
   /** The daemon's own API version; unversioned requests are forwarded at min(this, audited max). */
   readonly daemonApiVersion: () => string;
+  /** The named loosenings in force; "restricted" when not given. */
+  readonly policy?: PolicyOptions;
+  /** Resolves a host path as a bind would (symlinks followed); only consulted for allowed host bind prefixes. */
+  readonly resolveHostPath?: (path: string) => string | undefined;
 }
+
+// Refusals about the request's form rather than its content: ambiguous or
+// unreadable requests stay refused even in dry-run mode.
+const PROTOCOL_RULES = /^(request|route|api-version|query|body|policy)\./;
 
 export interface ResolvedRoute {
   readonly match: RouteMatch;
@@ -31,11 +41,18 @@ export interface ResolvedRoute {
  */
 export class DockerPolicy {
   private readonly matcher = new RouteMatcher();
+  private readonly context: Omit<RuleContext, 'apiMinor'>;
 
   constructor(
     private readonly options: DockerPolicyOptions,
     private readonly validators: Readonly<Record<string, Validator>> = VALIDATORS,
-  ) {}
+  ) {
+    this.context = { options: options.policy ?? RESTRICTED, resolveHostPath: options.resolveHostPath ?? ((path) => path) };
+  }
+
+  get policyOptions(): PolicyOptions {
+    return this.context.options;
+  }
 
   /** Which route a request targets, before its body is read; or why it is refused. */
   resolve(method: string, url: string): ResolvedRoute | PolicyDenial {
@@ -85,6 +102,7 @@ export class DockerPolicy {
     }
 
     let forwardBody: Buffer | undefined;
+    let wouldDeny: PolicyDenial | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -96,14 +114,20 @@ export class DockerPolicy {
         query,
         headers: request.headers,
         body,
+        context: { ...this.context, apiMinor: apiMinor(apiVersion)! },
       };
       const outcome = validator(input);
-      if (isDenial(outcome)) return refuse(outcome);
+      if (outcome.denial) {
+        const forwardable = route.body !== 'json' || outcome.body !== undefined || body === undefined;
+        if (!this.context.options.dryRun || PROTOCOL_RULES.test(outcome.denial.rule) || !forwardable) return refuse(outcome.denial);
+        wouldDeny = outcome.denial;
+      }
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
-    if (route.body === 'json' && forwardBody === undefined && request.body && request.body.length > 0) {
+    // (A literal null body is no body to the daemon's decoder; nothing is sent.)
+    if (route.body === 'json' && forwardBody === undefined && body !== undefined && body !== null) {
       // A validator that accepted a body must say what to forward; never the client's bytes.
       return refuse(deny('policy.missing', 'the validator did not produce a canonical body'));
     }
@@ -114,6 +138,7 @@ export class DockerPolicy {
       params: match.params,
       upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(kept)}`,
       body: forwardBody,
+      wouldDeny,
     };
   }
 }

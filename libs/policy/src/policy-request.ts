@@ -22,6 +22,8 @@ export interface AllowedRequest {
   readonly upstreamUrl: string;
   /** The canonical body to send instead of the client's bytes (json routes). */
   readonly body?: Buffer;
+  /** Dry-run mode: the denial this request would have had. */
+  readonly wouldDeny?: PolicyDenial;
 }
 
 export interface DeniedRequest {

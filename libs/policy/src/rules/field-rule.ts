@@ -1,3 +1,4 @@
+import { PolicyOptions } from '../options/policy-options';
 import { PolicyDenial, deny } from '../policy-denial';
 
 /** A finer pointer than the rule's field: an element of a list or a key of a map. */
@@ -9,6 +10,9 @@ export interface Finding {
 
 export interface RuleContext {
   readonly apiMinor: number;
+  readonly options: PolicyOptions;
+  /** The host path a bind would really mount (symlinks resolved), or undefined if it does not exist. */
+  readonly resolveHostPath: (path: string) => string | undefined;
 }
 
 /**
@@ -18,7 +22,8 @@ export interface RuleContext {
 export interface FieldRule {
   readonly rule: string;
   readonly field: string;
-  readonly check: (value: unknown, context: RuleContext) => string | Finding | undefined;
+  /** `target` is the object the rule's field is read from, for rules that weigh a sibling. */
+  readonly check: (value: unknown, context: RuleContext, target: unknown) => string | Finding | undefined;
 }
 
 export function valueAt(body: unknown, field: string): unknown {
@@ -39,7 +44,7 @@ export function applyRules(
 ): PolicyDenial | undefined {
   for (const { rule, field, check } of rules) {
     const value = valueAt(body, field);
-    const verdict = check(value, context);
+    const verdict = check(value, context, body);
     if (verdict === undefined) continue;
     const finding: Finding = typeof verdict === 'string' ? { reason: verdict } : verdict;
     const path = `${fieldPrefix}${finding.field ?? field}`;

@@ -9,6 +9,7 @@ import {
   mustNotBeTrue,
 } from './field-rule';
 import { hostModeRule } from './namespace-mode';
+import { checkCapAdd, checkNetworkMode, checkPortBindings, checkPublishAll, checkSysctls } from './option-rules';
 import { checkSecurityOpt } from './security-opt';
 import { checkBinds, checkMounts } from './volume-source';
 
@@ -33,14 +34,14 @@ export const RESOURCE_RULES: readonly FieldRule[] = [
 /** Everything in a HostConfig that could reach the host. */
 export const HOST_CONFIG_RULES: readonly FieldRule[] = [
   { rule: 'privileged', field: 'Privileged', check: mustNotBeTrue('privileged containers are not allowed') },
-  { rule: 'capabilities', field: 'CapAdd', check: mustBeEmptyList('adding capabilities is not allowed (dropping them with CapDrop is)') },
+  { rule: 'capabilities', field: 'CapAdd', check: checkCapAdd },
   // API 1.40 alone: replaces the whole capability set.
   { rule: 'capabilities', field: 'Capabilities', check: mustBeEmptyList('setting the capability set is not allowed') },
   ...RESOURCE_RULES,
   { rule: 'host-mount', field: 'Binds', check: checkBinds },
   { rule: 'host-mount', field: 'Mounts', check: checkMounts },
   { rule: 'host-mount', field: 'VolumeDriver', check: mustBeOneOf(['', 'local'], 'only the local volume driver is allowed') },
-  { rule: 'host-namespace', field: 'NetworkMode', check: hostModeRule('network') },
+  { rule: 'host-namespace', field: 'NetworkMode', check: checkNetworkMode },
   { rule: 'host-namespace', field: 'PidMode', check: hostModeRule('PID') },
   { rule: 'host-namespace', field: 'IpcMode', check: hostModeRule('IPC') },
   { rule: 'host-namespace', field: 'UTSMode', check: hostModeRule('UTS') },
@@ -49,29 +50,17 @@ export const HOST_CONFIG_RULES: readonly FieldRule[] = [
   { rule: 'confinement', field: 'SecurityOpt', check: checkSecurityOpt },
   { rule: 'confinement', field: 'MaskedPaths', check: mustBeAbsent('overriding the masked /proc paths is not allowed (null keeps the defaults)') },
   { rule: 'confinement', field: 'ReadonlyPaths', check: mustBeAbsent('overriding the read-only /proc paths is not allowed (null keeps the defaults)') },
-  { rule: 'sysctls', field: 'Sysctls', check: mustBeEmptyMap('sysctls are not allowed') },
+  { rule: 'sysctls', field: 'Sysctls', check: (value, context, hostConfig) => checkSysctls(value, context, hostConfig as Record<string, unknown>) },
   { rule: 'cgroup', field: 'Cgroup', check: mustBeEmptyString('joining another cgroup is not allowed') },
   { rule: 'runtime', field: 'Runtime', check: mustBeOneOf(['', 'runc', 'io.containerd.runc.v2'], 'only the default runc runtime is allowed') },
   { rule: 'oom-score', field: 'OomScoreAdj', check: positiveOrZero('OomScoreAdj') },
   { rule: 'annotations', field: 'Annotations', check: mustBeEmptyMap('OCI annotations are not allowed (runtimes act on them)') },
   { rule: 'isolation', field: 'Isolation', check: mustBeOneOf(['', 'default'], 'only the default isolation is allowed') },
-  { rule: 'ports', field: 'PortBindings', check: checkNoPortBindings },
-  { rule: 'ports', field: 'PublishAllPorts', check: mustNotBeTrue('publishing ports onto the service\'s own network namespace is not allowed') },
+  { rule: 'ports', field: 'PortBindings', check: checkPortBindings },
+  { rule: 'ports', field: 'PublishAllPorts', check: checkPublishAll },
   {
     rule: 'log-driver',
     field: 'LogConfig.Type',
     check: mustBeOneOf(['', 'json-file', 'local', 'none'], 'only the local log drivers json-file, local and none are allowed (others make the daemon connect out)'),
   },
 ];
-
-// The CLI sends `"PortBindings":{}` or `{"80/tcp":null}`-like maps for --expose; only
-// a binding with a host side publishes anything.
-function checkNoPortBindings(value: unknown): string | undefined {
-  if (isAbsent(value) || typeof value !== 'object') return undefined;
-  for (const bindings of Object.values(value as Record<string, unknown>)) {
-    if (Array.isArray(bindings) && bindings.length > 0) {
-      return 'publishing ports onto the service\'s own network namespace is not allowed';
-    }
-  }
-  return undefined;
-}

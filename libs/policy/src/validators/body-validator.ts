@@ -1,6 +1,6 @@
 import { deny } from '../policy-denial';
 import { BodyKindName } from '../routes/body-kind';
-import { applyRules, FieldRule, RuleContext } from '../rules/field-rule';
+import { applyRules, FieldRule } from '../rules/field-rule';
 import { checkBodyShape } from '../shapes/body-shape.validator';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
 
@@ -15,6 +15,8 @@ export interface BodyValidatorSpec {
   readonly ruleSets: readonly RuleSet[];
   /** A request without a body is allowed (e.g. commit without a config). */
   readonly optional?: boolean;
+  /** Removes what a known client echoes into the body and the daemon ignores, before the shape check. */
+  readonly prepare?: (body: Record<string, unknown>, input: ValidationInput) => void;
   /** Makes a safe default explicit where the daemon's default for this API version is not. */
   readonly settle?: (body: Record<string, unknown>, input: ValidationInput) => void;
 }
@@ -25,21 +27,22 @@ export interface BodyValidatorSpec {
  */
 export function bodyValidator(spec: BodyValidatorSpec): Validator {
   return (input: ValidationInput): ValidationOutcome => {
-    if (input.body === undefined) {
-      return spec.optional ? {} : deny('body.missing', 'this endpoint needs a JSON body', '(body)');
+    // A literal null decodes like no body at all (docker CLI 20.10 commits send one).
+    if (input.body === undefined || input.body === null) {
+      return spec.optional ? {} : { denial: deny('body.missing', 'this endpoint needs a JSON body', '(body)') };
     }
+    if (spec.prepare && typeof input.body === 'object' && !Array.isArray(input.body)) spec.prepare(input.body as Record<string, unknown>, input);
     const violation = checkBodyShape(spec.kind, input.body);
-    if (violation) return deny('body.shape', violation.reason, violation.field, violation.value);
+    if (violation) return { denial: deny('body.shape', violation.reason, violation.field, violation.value) };
     // Parsed by us, every key known and canonical: this object, re-serialised, is
     // exactly what was checked.
     const body = input.body as Record<string, unknown>;
-    const context: RuleContext = { apiMinor: input.apiMinor };
+    spec.settle?.(body, input);
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
-      const denial = applyRules(rules, target, context, at === '' ? '' : `${at}.`);
-      if (denial) return denial;
+      const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
+      if (denial) return { denial, body };
     }
-    spec.settle?.(body, input);
     return { body };
   };
 }

@@ -16,7 +16,7 @@ import { ValidationInput, ValidationOutcome } from './validation-input';
 export function validateContainerStart(input: ValidationInput): ValidationOutcome {
   if (input.body === undefined) return {};
   if (input.body === null || isEmptyMap(input.body)) return { body: {} };
-  return deny('body.start', 'container start takes no configuration; set it at create time', '(body)', input.body);
+  return { denial: deny('body.start', 'container start takes no configuration; set it at create time', '(body)', input.body) };
 }
 
 export const validateContainerUpdate = bodyValidator({
@@ -33,7 +33,7 @@ export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', rule
 const connectBody = bodyValidator({ kind: 'networkConnect', ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }] });
 export function validateNetworkConnect(input: ValidationInput): ValidationOutcome {
   if (isHostMode(input.params.id)) {
-    return deny('host-namespace', 'connecting to the host network is not allowed', 'path.network', input.params.id);
+    return { denial: deny('host-namespace', 'connecting to the host network is not allowed', 'path.network', input.params.id) };
   }
   return connectBody(input);
 }

@@ -1,7 +1,7 @@
 import { deny, PolicyDenial } from '../policy-denial';
 import { isHostMode } from '../rules/namespace-mode';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
-import { ValidationInput, ValidationOutcome } from './validation-input';
+import { refuse, ValidationInput, ValidationOutcome } from './validation-input';
 
 const first = (input: ValidationInput, key: string): string | undefined => input.query.get(key)?.[0];
 
@@ -12,10 +12,10 @@ function registryDenial(reference: string | undefined, field: string): PolicyDen
   return reason ? deny('remote-address', reason, field, reference) : undefined;
 }
 
-/** Legacy builder: the query carries the build's host-facing settings. */
-export function validateBuild(input: ValidationInput): ValidationOutcome {
+function buildDenial(input: ValidationInput): PolicyDenial | undefined {
+  const { options } = input.context;
   const networkMode = first(input, 'networkmode');
-  if (isHostMode(networkMode)) {
+  if (isHostMode(networkMode) && !options.hostNetwork) {
     return deny('host-namespace', 'building with the host network is not allowed', 'query.networkmode', networkMode);
   }
   const cgroupParent = first(input, 'cgroupparent');
@@ -28,32 +28,35 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
   }
   const remote = first(input, 'remote');
   if (remote) {
-    return deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote);
+    if (!options.remoteBuildContexts) {
+      return deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote);
+    }
+    const host = urlHostOf(remote.replace(/^git@([^:]+):/, 'ssh://$1/'));
+    const reason = host === undefined ? 'a remote context must be a URL' : forbiddenHostReason(host);
+    if (reason) return deny('remote-address', reason, 'query.remote', remote);
   }
   const version = first(input, 'version');
   if (version && version !== '1') {
     return deny('buildkit', 'BuildKit is not enabled on this endpoint; use the classic builder (DOCKER_BUILDKIT=0)', 'query.version', version);
   }
-  return {};
+  return undefined;
 }
+
+/** Classic builder: the query carries the build's host-facing settings. */
+export const validateBuild = (input: ValidationInput): ValidationOutcome => refuse(buildDenial(input));
 
 /** Pull (fromImage) dials a registry; import (fromSrc) reads the body or fetches a URL. */
 export function validateImageCreate(input: ValidationInput): ValidationOutcome {
   const fromSrc = first(input, 'fromSrc');
   if (fromSrc !== undefined && fromSrc !== '-') {
     const host = urlHostOf(fromSrc);
-    if (host === undefined) return deny('remote-address', 'fromSrc must be "-" (the request body) or an http(s) URL', 'query.fromSrc', fromSrc);
+    if (host === undefined) return refuse(deny('remote-address', 'fromSrc must be "-" (the request body) or an http(s) URL', 'query.fromSrc', fromSrc));
     const reason = forbiddenHostReason(host);
-    if (reason) return deny('remote-address', reason, 'query.fromSrc', fromSrc);
+    if (reason) return refuse(deny('remote-address', reason, 'query.fromSrc', fromSrc));
   }
-  return registryDenial(first(input, 'fromImage'), 'query.fromImage') ?? {};
+  return refuse(registryDenial(first(input, 'fromImage'), 'query.fromImage'));
 }
 
-export const validateImagePush = (input: ValidationInput): ValidationOutcome =>
-  registryDenial(input.params.name, 'path.name') ?? {};
-
-export const validateDistribution = (input: ValidationInput): ValidationOutcome =>
-  registryDenial(input.params.name, 'path.name') ?? {};
-
-export const validateImageSearch = (input: ValidationInput): ValidationOutcome =>
-  registryDenial(first(input, 'term'), 'query.term') ?? {};
+export const validateImagePush = (input: ValidationInput): ValidationOutcome => refuse(registryDenial(input.params.name, 'path.name'));
+export const validateDistribution = (input: ValidationInput): ValidationOutcome => refuse(registryDenial(input.params.name, 'path.name'));
+export const validateImageSearch = (input: ValidationInput): ValidationOutcome => refuse(registryDenial(first(input, 'term'), 'query.term'));

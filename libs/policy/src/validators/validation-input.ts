@@ -1,6 +1,7 @@
 import { PolicyDenial } from '../policy-denial';
 import { HeaderValue } from '../policy-request';
 import { RouteRow } from '../routes/route-table';
+import { RuleContext } from '../rules/field-rule';
 
 export interface ValidationInput {
   readonly route: RouteRow;
@@ -12,13 +13,20 @@ export interface ValidationInput {
   readonly headers: Readonly<Record<string, HeaderValue>>;
   /** The strictly parsed JSON body of a json route; undefined when none was sent. */
   readonly body?: unknown;
+  readonly context: RuleContext;
 }
 
-/** A validator either refuses or says what to forward (a canonical body, if any). */
-export type ValidationOutcome = PolicyDenial | { readonly body?: Record<string, unknown> };
+/**
+ * What to forward (a canonical body, if any) and/or why not. A rule denial may
+ * come with the canonical body, which dry-run mode forwards; a denial without
+ * one (the body could not be read unambiguously) is final in any mode.
+ */
+export interface ValidationOutcome {
+  readonly body?: Record<string, unknown>;
+  readonly denial?: PolicyDenial;
+}
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;
 
-export function isDenial(outcome: ValidationOutcome | undefined): outcome is PolicyDenial {
-  return outcome !== undefined && 'rule' in outcome;
-}
+export const refuse = (denial: PolicyDenial | undefined, body?: Record<string, unknown>): ValidationOutcome =>
+  denial ? { denial, body } : { body };
