@@ -8,6 +8,8 @@ import { AdminModule } from './admin/admin.module';
 import { ApiListeners } from './api-listeners';
 import { AppConfig } from './config/app-config';
 import { ConfigError, loadAppConfig } from './config/load-app-config';
+import { loadPolicyOptions, resolveHostPath } from './config/load-policy-options';
+import { PolicyOptions } from '@dind/policy';
 import { DockerApiModule } from './docker-api/docker-api.module';
 import { HijackHandler } from './docker-api/hijack.handler';
 import { LifecycleState } from './lifecycle-state';
@@ -25,14 +27,17 @@ function createLogger(config: AppConfig): ConsoleLogger {
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
+  let policy: PolicyOptions;
   try {
     config = loadAppConfig(process.env, process.argv.slice(2));
+    policy = loadPolicyOptions(config.POLICY_FILE);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`dind-service: ${error.message}\n`);
     process.exit(2);
   }
   const logger = createLogger(config);
+  logger.log(`policy ${policy.name}${policy.dryRun ? ' (DRY RUN: rule denials are forwarded and only recorded)' : ''}`);
   const lifecycle = new LifecycleState();
 
   const daemon = await NestFactory.createApplicationContext(
@@ -64,6 +69,8 @@ async function bootstrap(): Promise<void> {
   const api = await NestFactory.create(
     DockerApiModule.forRoot({
       supervisor,
+      policy,
+      resolveHostPath,
       maxJsonBodyBytes: config.MAX_JSON_BODY_BYTES,
       upstreamMaxSockets: config.UPSTREAM_MAX_SOCKETS,
     }),

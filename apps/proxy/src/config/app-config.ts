@@ -83,6 +83,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   UPSTREAM_MAX_SOCKETS = 128;
 
+  /** A policy file (YAML or JSON) of named options on top of "restricted"; '' = restricted. */
+  @IsString()
+  POLICY_FILE = '';
+
   /** Accept API and admin connections from the inner daemon's own container networks. */
   @IsIn(['true', 'false'])
   ALLOW_CONTAINER_CLIENTS: 'true' | 'false' = 'false';

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DockerdSupervisor } from '@dind/daemon';
-import { DockerPolicy } from '@dind/policy';
+import { DockerPolicy, PolicyOptions } from '@dind/policy';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
@@ -10,19 +10,21 @@ import { UpstreamProxy } from './upstream-proxy.service';
 export interface DockerApiModuleOptions extends DockerApiOptions {
   /** Shared with the admin application: one daemon, supervised once. */
   readonly supervisor: DockerdSupervisor;
+  readonly policy: PolicyOptions;
+  readonly resolveHostPath: (path: string) => string | undefined;
 }
 
 /** The proxied Docker API: its own Nest application on its own listeners. */
 @Module({})
 export class DockerApiModule {
-  static forRoot({ supervisor, ...options }: DockerApiModuleOptions): DynamicModule {
+  static forRoot({ supervisor, policy, resolveHostPath, ...options }: DockerApiModuleOptions): DynamicModule {
     return {
       module: DockerApiModule,
       controllers: [DockerProxyController],
       providers: [
         { provide: DockerdSupervisor, useValue: supervisor },
         { provide: DOCKER_API_OPTIONS, useValue: options },
-        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion }) },
+        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath }) },
         DockerPolicyGuard,
         UpstreamProxy,
         HijackHandler,

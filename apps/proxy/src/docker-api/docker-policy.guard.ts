@@ -5,6 +5,8 @@ import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-ap
 import { readJsonBody } from './json-body.reader';
 import { PolicyDeniedError } from './policy-denied.error';
 import { attachDecision } from './request-decision';
+import { clientOf } from './docker-error.filter';
+import { logWouldDeny } from './dry-run.log';
 
 /**
  * Classifies every Docker API request against the route table and, for
@@ -32,6 +34,7 @@ export class DockerPolicyGuard implements CanActivate {
     }
     const decision = this.policy.decide({ method: req.method, url, headers: req.headers, body });
     if (!decision.allowed) throw new PolicyDeniedError(decision.denial);
+    if (decision.wouldDeny) logWouldDeny(decision.wouldDeny, req.method, url, clientOf(req));
     attachDecision(req, decision);
     return true;
   }

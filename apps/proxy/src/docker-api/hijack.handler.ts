@@ -5,6 +5,7 @@ import { IncomingMessage } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { denialBody, dockerErrorBody, writeDockerErrorToSocket } from './docker-error.response';
+import { logWouldDeny } from './dry-run.log';
 
 // Headers we rewrite when the body is replaced by its canonical form.
 const BODY_FRAMING = new Set(['content-length', 'transfer-encoding', 'content-type']);
@@ -55,6 +56,7 @@ export class HijackHandler {
     }
     const decision = this.policy.decide({ method, url, headers: req.headers, body });
     if (!decision.allowed) return this.refuse(client, decision.denial);
+    if (decision.wouldDeny) logWouldDeny(decision.wouldDeny, method, url, client.remoteAddress ?? 'unix-socket');
     if (this.supervisor.state !== 'ready') {
       return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(`dind-service: the docker daemon is ${this.supervisor.state}`));
     }

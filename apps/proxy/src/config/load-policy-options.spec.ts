@@ -1,0 +1,29 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicyOptions } from './load-policy-options';
+
+const file = (name: string, text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'policy-')), name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('loadPolicyOptions', () => {
+  it('reads the documented example', () => {
+    const options = loadPolicyOptions(join(__dirname, '..', '..', '..', '..', 'docs', 'policy.example.yaml'));
+    expect(options).toMatchObject({ name: 'ci-runners', allowedCapabilities: ['NET_BIND_SERVICE'], hostBindPrefixes: [{ path: '/srv/ci-cache', readOnly: false }, { path: '/srv/datasets', readOnly: true }] });
+  });
+
+  it('reads JSON too', () => {
+    expect(loadPolicyOptions(file('p.json', '{"hostNetwork": true}')).hostNetwork).toBe(true);
+  });
+
+  it.each([
+    ['a missing file', '/nonexistent/policy.yaml', /cannot read it/],
+    ['a duplicate key', file('dup.yaml', 'dryRun: false\ndryRun: true\n'), /not valid YAML/],
+    ['an invalid option', file('bad.yaml', 'allowedCapabilities: [SYS_ADMIN]\n'), /allowedCapabilities\[0\]: SYS_ADMIN amounts to root/],
+  ])('fails start-up on %s with a precise message', (_name, path, message) => {
+    expect(() => loadPolicyOptions(path)).toThrow(message);
+  });
+});

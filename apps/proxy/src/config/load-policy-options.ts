@@ -1,0 +1,36 @@
+import { parsePolicyOptions, PolicyOptions, PolicyOptionsError, RESTRICTED } from '@dind/policy';
+import { readFileSync, realpathSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './load-app-config';
+
+/** The policy file (YAML or JSON) named by POLICY_FILE, or "restricted" without one. */
+export function loadPolicyOptions(path: string): PolicyOptions {
+  if (path === '') return RESTRICTED;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`POLICY_FILE=${path}: cannot read it (${(error as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { uniqueKeys: true });
+  } catch (error) {
+    throw new ConfigError(`POLICY_FILE=${path}: not valid YAML/JSON (${(error as Error).message})`);
+  }
+  try {
+    return parsePolicyOptions(raw ?? {}, `POLICY_FILE=${path}`);
+  } catch (error) {
+    if (error instanceof PolicyOptionsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/** Where a bind of `path` would really point on this host; undefined when it does not exist. */
+export function resolveHostPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
