@@ -5,7 +5,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testRegex: '\\.e2e-spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleNameMapper: {
     '^@dind/policy(|/.*)$': '<rootDir>/libs/policy/src$1',
     '^@dind/daemon(|/.*)$': '<rootDir>/libs/daemon/src$1',
