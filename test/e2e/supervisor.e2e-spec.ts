@@ -1,18 +1,40 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
-import { e2eState } from '../support/e2e-state';
-import { isReady, waitFor } from '../support/global-setup';
+import { e2eState, STATE_FILE } from '../support/e2e-state';
+import { isReady, startService, waitFor } from '../support/global-setup';
 import { isAlive, processesMentioning } from '../support/leftovers';
-import { rawRequest } from '../support/raw-http';
+import { messageOf, rawRequest } from '../support/raw-http';
 
-const state = e2eState();
+let state = e2eState();
 const cli = state.clis[0];
 const dockerdPid = () => Number(readFileSync(join(state.runDir, 'dockerd.pid'), 'utf8').trim());
 
 describe('the dockerd supervisor', () => {
   it('started although a stale pidfile named a live non-dockerd process', () => {
     expect(readFileSync(state.serviceLog, 'utf8')).toContain('removing stale pidfile');
+  });
+
+  it('loses no committed audit record when the service is killed with SIGKILL, and takes over its orphaned dockerd', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const response = await rawRequest({ port: state.apiPort }, 'POST', '/v1.41/containers/create', {
+        body: JSON.stringify({ Image: state.image, HostConfig: { Privileged: true } }),
+        headers: { 'content-type': 'application/json' },
+      });
+      ids.push(/\[request id ([0-9a-f]+)\]/.exec(messageOf(response))![1]);
+    }
+    process.kill(state.servicePid, 'SIGKILL');
+    await waitFor('service gone', async () => !isAlive(state.servicePid), 10_000);
+    const servicePid = await startService(state.serviceEnv, state.serviceLog, state.adminUrl);
+    state = { ...state, servicePid };
+    writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+    expect(readFileSync(state.serviceLog, 'utf8')).toContain('of a previous run is still running; stopping it');
+    for (const id of ids) {
+      const response = await fetch(`${state.adminUrl}/audit/${id}`, { headers: { Authorization: `Bearer ${state.adminToken}` } });
+      expect(response.status).toBe(200);
+    }
+    expect(text(await docker(cli, state.tcpHost, ['run', '--rm', state.image, 'echo', 'after-service-restart']))).toBe('after-service-restart');
   });
 
   it('restarts dockerd after SIGKILL and the proxy serves again', async () => {

@@ -15,6 +15,9 @@ export interface E2eState {
   readonly adminUrl: string;
   readonly image: string;
   readonly clis: readonly string[];
+  readonly adminToken: string;
+  /** What the service was started with, to start it again. */
+  readonly serviceEnv: Record<string, string>;
 }
 
 export const STATE_FILE = join(__dirname, '..', '..', '.test-run', 'state.json');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,16 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
+/** Starts the built service detached (it outlives this process), waits until ready, returns its pid. */
+export async function startService(env: Record<string, string>, log: string, adminUrl: string): Promise<number> {
+  const logFd = openSync(log, 'a');
+  const service = spawn(process.execPath, [SERVICE_ENTRY], { env: { ...process.env, ...env }, stdio: ['ignore', logFd, logFd], detached: true });
+  closeSync(logFd);
+  service.unref();
+  await waitFor(`service ready (log: ${log})`, () => isReady(adminUrl), 90_000);
+  return service.pid!;
+}
+
 export const isReady = async (adminUrl: string): Promise<boolean> => (await fetch(`${adminUrl}/ready`)).status === 200;
 
 /** Starts the built service with its own dockerd in a temporary directory. */
@@ -48,34 +59,29 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(join(runDir, 'dockerd.pid'), String(process.pid));
 
   const serviceLog = join(baseDir, 'service.log');
-  const logFd = openSync(serviceLog, 'a');
-  const service = spawn(process.execPath, [SERVICE_ENTRY], {
-    env: {
-      ...process.env,
-      PORT: String(apiPort),
-      // All addresses, so that the network-position spec can try from inside containers.
-      HOST: '0.0.0.0',
-      SOCKET_PATH: socketPath,
-      ADMIN_PORT: String(adminPort),
-      ADMIN_HOST: '0.0.0.0',
-      DOCKER_DATA_ROOT: join(baseDir, 'data'),
-      DOCKERD_RUN_DIR: runDir,
-      SHUTDOWN_GRACE_MS: '3000',
-      DOCKERD_RESTART_BACKOFF_MS: '200',
-    },
-    stdio: ['ignore', logFd, logFd],
-    detached: true,
-  });
-  closeSync(logFd);
-  service.unref();
+  const adminToken = randomBytes(16).toString('hex');
+  const serviceEnv = {
+    PORT: String(apiPort),
+    // All addresses, so that the network-position spec can try from inside containers.
+    HOST: '0.0.0.0',
+    SOCKET_PATH: socketPath,
+    ADMIN_PORT: String(adminPort),
+    ADMIN_HOST: '0.0.0.0',
+    DOCKER_DATA_ROOT: join(baseDir, 'data'),
+    DOCKERD_RUN_DIR: runDir,
+    SHUTDOWN_GRACE_MS: '3000',
+    DOCKERD_RESTART_BACKOFF_MS: '200',
+    DATA_DIR: join(baseDir, 'state'),
+    ADMIN_TOKEN: adminToken,
+  };
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor(`service ready (log: ${serviceLog})`, () => isReady(adminUrl), 90_000);
+  const servicePid = await startService(serviceEnv, serviceLog, adminUrl);
 
   const state: E2eState = {
     baseDir,
     runDir,
     dataRoot: join(baseDir, 'data'),
-    servicePid: service.pid!,
+    servicePid,
     serviceLog,
     tcpHost: `tcp://127.0.0.1:${apiPort}`,
     unixHost: `unix://${socketPath}`,
@@ -84,6 +90,8 @@ export default async function globalSetup(): Promise<void> {
     adminUrl,
     image: 'dind-test/busybox:latest',
     clis: CLIS,
+    adminToken,
+    serviceEnv,
   };
   mkdirSync(dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));

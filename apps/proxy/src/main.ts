@@ -13,6 +13,10 @@ import { PolicyOptions } from '@dind/policy';
 import { DockerApiModule } from './docker-api/docker-api.module';
 import { HijackHandler } from './docker-api/hijack.handler';
 import { LifecycleState } from './lifecycle-state';
+import { AuditStore } from './audit/audit-store';
+import { DecisionRecorder } from './observability/decision-recorder';
+import { DindMetrics } from './observability/dind-metrics';
+import { join } from 'node:path';
 import { ContainerNetworkWatcher } from './network/container-network.watcher';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -61,7 +65,30 @@ async function bootstrap(): Promise<void> {
   const networks = new ContainerNetworkWatcher(() => supervisor.upstream, config.NETWORK_REFRESH_MS);
   const protect = (server: Server) => config.ALLOW_CONTAINER_CLIENTS === 'true' || networks.protect(server);
 
-  const admin = await NestFactory.create(AdminModule.forRoot({ supervisor, lifecycle }), { logger });
+  const audit = new AuditStore(join(config.DATA_DIR, 'audit.db'));
+  const pruneAudit = () => {
+    const removed = audit.prune(config.AUDIT_RETENTION_DAYS, config.AUDIT_MAX_RECORDS);
+    if (removed > 0) logger.log(`audit retention removed ${removed} records`);
+  };
+  pruneAudit();
+  setInterval(pruneAudit, 3_600_000).unref();
+  const metrics = new DindMetrics(supervisor, policy);
+  const recorder = new DecisionRecorder(metrics, audit, config.AUDIT_STDOUT === 'true');
+
+  const admin = await NestFactory.create(
+    AdminModule.forRoot({
+      supervisor,
+      lifecycle,
+      metrics,
+      audit,
+      recorder,
+      token: config.ADMIN_TOKEN,
+      host: config.ADMIN_HOST,
+      metricsRequireToken: config.METRICS_REQUIRE_TOKEN === 'true',
+      auditStrict: config.AUDIT_STRICT === 'true',
+    }),
+    { logger },
+  );
   protect(admin.getHttpServer() as Server);
   await admin.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   logger.log(`admin API listening on http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`);
@@ -71,6 +98,8 @@ async function bootstrap(): Promise<void> {
       supervisor,
       policy,
       resolveHostPath,
+      recorder,
+      metrics,
       maxJsonBodyBytes: config.MAX_JSON_BODY_BYTES,
       upstreamMaxSockets: config.UPSTREAM_MAX_SOCKETS,
     }),
@@ -92,6 +121,7 @@ async function bootstrap(): Promise<void> {
       await api.close();
       await daemon.close();
       await admin.close();
+      audit.close();
       logger.log('stopped');
       process.exit(exitCode);
     })();

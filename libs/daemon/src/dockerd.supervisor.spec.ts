@@ -118,6 +118,7 @@ describe('DockerdSupervisor', () => {
     const runner = new FakeRunner(() => false);
     const supervisor = new DockerdSupervisor(options({ startTimeoutMs: 1000 }), runner);
     const starting = supervisor.start();
+    await until('spawned', () => runner.spawned.length === 1);
     runner.spawned[0].child.stderr.write('level=error msg="failed to start daemon: boom"\n');
     await expect(starting).rejects.toThrow(/not ready after 1000 ms[\s\S]*failed to start daemon: boom/);
     await supervisor.stop();

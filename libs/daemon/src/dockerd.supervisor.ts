@@ -73,7 +73,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     const started = Date.now();
     this.state = 'starting';
     if (this.managed) {
-      this.prepareRunDir();
+      await this.prepareRunDir();
       this.spawnDaemon();
     }
     await this.waitUntilReady(this.options.startTimeoutMs);
@@ -108,23 +108,34 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     this.state = 'stopped';
   }
 
-  private prepareRunDir(): void {
+  private async prepareRunDir(): Promise<void> {
     mkdirSync(this.options.runDir, { recursive: true, mode: 0o700 });
     // mkdir's mode does not apply to a directory that already exists.
     chmodSync(this.options.runDir, 0o700);
-    this.removeStalePidfile();
+    await this.clearPreviousRun();
     rmSync(this.paths.socket, { force: true });
   }
 
-  /** After a container restart the old pid may belong to anyone; dockerd would refuse to start. */
-  private removeStalePidfile(): void {
+  /**
+   * After a container restart the old pid may belong to anyone, and dockerd
+   * refuses to start over a pidfile naming a live process: a stale pidfile goes.
+   * If the pid is really our dockerd — orphaned by a predecessor killed with
+   * SIGKILL — it is stopped first, so that one daemon owns the data root.
+   */
+  private async clearPreviousRun(): Promise<void> {
     if (!existsSync(this.paths.pidfile)) return;
     const pid = Number(readFileSync(this.paths.pidfile, 'utf8').trim());
     const commandLine = Number.isInteger(pid) && pid > 0 ? this.processes.commandLine(pid) : undefined;
     if (commandLine?.includes('dockerd') && commandLine.includes(this.paths.pidfile)) {
-      throw new Error(`dockerd (pid ${pid}) is still running with ${this.paths.pidfile}; refusing to start a second daemon`);
+      this.logger.warn(`dockerd (pid ${pid}) of a previous run is still running; stopping it`);
+      this.processes.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + this.options.stopTimeoutMs;
+      while (this.processes.isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (this.processes.isAlive(pid)) this.processes.kill(pid, 'SIGKILL');
+      this.reapLeftovers();
+    } else {
+      this.logger.warn(`removing stale pidfile ${this.paths.pidfile} (pid ${pid} is not our dockerd)`);
     }
-    this.logger.warn(`removing stale pidfile ${this.paths.pidfile} (pid ${pid} is not our dockerd)`);
     rmSync(this.paths.pidfile, { force: true });
   }
 

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { DockerdSupervisor } from '@dind/daemon';
 import { LifecycleState } from '../lifecycle-state';
+import { DecisionRecorder } from '../observability/decision-recorder';
+import { ADMIN_OPTIONS, AdminOptions } from './admin-options';
 
 @Injectable()
 export class DaemonHealthIndicator {
@@ -9,6 +11,8 @@ export class DaemonHealthIndicator {
     private readonly indicators: HealthIndicatorService,
     private readonly supervisor: DockerdSupervisor,
     private readonly lifecycle: LifecycleState,
+    @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
+    @Inject(ADMIN_OPTIONS) private readonly options: AdminOptions,
   ) {}
 
   /** Liveness: the service is alive unless it has given up on its daemon. */
@@ -23,6 +27,7 @@ export class DaemonHealthIndicator {
     const indicator = this.indicators.check('daemon');
     if (this.lifecycle.shuttingDown) return indicator.down({ reason: 'shutting down' });
     if (this.supervisor.state !== 'ready') return indicator.down({ state: this.supervisor.state });
+    if (this.options.auditStrict && !this.recorder.auditHealthy) return indicator.down({ reason: 'audit writes are failing (AUDIT_STRICT)' });
     const ping = await this.supervisor.ping(2000);
     return ping.ok ? indicator.up({ apiVersion: ping.apiVersion }) : indicator.down({ error: ping.error });
   }

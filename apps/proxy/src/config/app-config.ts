@@ -83,6 +83,31 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   UPSTREAM_MAX_SOCKETS = 128;
 
+  /** The service's own state: the audit database lives here. */
+  @Matches(/^\/.+/, { message: 'must be an absolute path' })
+  DATA_DIR = '/var/lib/dind-service';
+
+  /** Bearer token for the audit API (and /metrics if METRICS_REQUIRE_TOKEN); '' = audit only from loopback admin listeners. */
+  @IsString()
+  ADMIN_TOKEN = '';
+
+  @IsIn(['true', 'false'])
+  METRICS_REQUIRE_TOKEN: 'true' | 'false' = 'false';
+
+  /** Every audit record also as a JSON line on stdout. */
+  @IsIn(['true', 'false'])
+  AUDIT_STDOUT: 'true' | 'false' = 'true';
+
+  @Transform(toInt) @IsInt() @Min(1)
+  AUDIT_RETENTION_DAYS = 90;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  AUDIT_MAX_RECORDS = 1_000_000;
+
+  /** Readiness fails while audit writes fail. */
+  @IsIn(['true', 'false'])
+  AUDIT_STRICT: 'true' | 'false' = 'false';
+
   /** A policy file (YAML or JSON) of named options on top of "restricted"; '' = restricted. */
   @IsString()
   POLICY_FILE = '';

@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DockerdSupervisor } from '@dind/daemon';
 import { DockerPolicy, PolicyOptions } from '@dind/policy';
+import { DecisionRecorder } from '../observability/decision-recorder';
+import { DindMetrics } from '../observability/dind-metrics';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
@@ -12,18 +14,22 @@ export interface DockerApiModuleOptions extends DockerApiOptions {
   readonly supervisor: DockerdSupervisor;
   readonly policy: PolicyOptions;
   readonly resolveHostPath: (path: string) => string | undefined;
+  readonly recorder: DecisionRecorder;
+  readonly metrics: DindMetrics;
 }
 
 /** The proxied Docker API: its own Nest application on its own listeners. */
 @Module({})
 export class DockerApiModule {
-  static forRoot({ supervisor, policy, resolveHostPath, ...options }: DockerApiModuleOptions): DynamicModule {
+  static forRoot({ supervisor, policy, resolveHostPath, recorder, metrics, ...options }: DockerApiModuleOptions): DynamicModule {
     return {
       module: DockerApiModule,
       controllers: [DockerProxyController],
       providers: [
         { provide: DockerdSupervisor, useValue: supervisor },
         { provide: DOCKER_API_OPTIONS, useValue: options },
+        { provide: DecisionRecorder, useValue: recorder },
+        { provide: DindMetrics, useValue: metrics },
         { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath }) },
         DockerPolicyGuard,
         UpstreamProxy,

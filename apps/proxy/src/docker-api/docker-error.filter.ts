@@ -1,27 +1,36 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { DecisionRecorder } from '../observability/decision-recorder';
+import { deniedRecord } from './decision-records';
 import { DaemonUnavailableError, PolicyDeniedError } from './policy-denied.error';
 import { denialBody, dockerErrorBody, sendDockerError } from './docker-error.response';
+import { contextOf } from './request-context';
 
 /** The one place Docker-API errors become `{"message": ...}` responses. */
 @Catch()
 export class DockerErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('docker-api');
 
+  constructor(@Inject(DecisionRecorder) private readonly recorder: DecisionRecorder) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
+    const context = contextOf(req);
     if (error instanceof PolicyDeniedError) {
       const { denial } = error;
-      this.logger.warn({ event: 'denied', rule: denial.rule, field: denial.field, method: req.method, path: req.originalUrl, client: clientOf(req) });
-      sendDockerError(res, denial.status, denialBody(denial));
+      const seen = { method: req.method, path: req.originalUrl, client: clientOf(req), hijacked: false };
+      this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, method: req.method, route: error.route?.template ?? 'unmatched', client: seen.client });
+      // Committed before the client hears of it.
+      this.recorder.record(deniedRecord(context, seen, denial, error.route, error.apiVersion));
+      sendDockerError(res, denial.status, denialBody(denial, context.requestId), context.requestId);
     } else if (error instanceof DaemonUnavailableError) {
-      sendDockerError(res, error.status, dockerErrorBody(error.message));
+      sendDockerError(res, error.status, dockerErrorBody(error.message), context.requestId);
     } else if (error instanceof HttpException) {
-      sendDockerError(res, error.getStatus(), dockerErrorBody(`dind-service: ${error.message}`));
+      sendDockerError(res, error.getStatus(), dockerErrorBody(`dind-service: ${error.message}`), context.requestId);
     } else {
-      this.logger.error(`unexpected error on ${req.method} ${req.originalUrl}: ${(error as Error)?.stack ?? String(error)}`);
-      sendDockerError(res, 500, dockerErrorBody('dind-service: internal error'));
+      this.logger.error(`unexpected error on ${req.method} ${req.originalUrl} (request id ${context.requestId}): ${(error as Error)?.stack ?? String(error)}`);
+      sendDockerError(res, 500, dockerErrorBody(`dind-service: internal error [request id ${context.requestId}]`), context.requestId);
     }
   }
 }

@@ -7,16 +7,17 @@ export function dockerErrorBody(message: string): Buffer {
   return Buffer.from(JSON.stringify({ message }));
 }
 
-export function denialBody(denial: PolicyDenial): Buffer {
-  return dockerErrorBody(denialMessage(denial));
+/** The request id leads an operator straight to the audit record. */
+export function denialBody(denial: PolicyDenial, requestId: string): Buffer {
+  return dockerErrorBody(`${denialMessage(denial)} [request id ${requestId}]`);
 }
 
-export function sendDockerError(res: ServerResponse, status: number, body: Buffer): void {
+export function sendDockerError(res: ServerResponse, status: number, body: Buffer, requestId?: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length, ...(requestId ? { 'X-Request-Id': requestId } : {}) });
   res.end(body);
 }
 

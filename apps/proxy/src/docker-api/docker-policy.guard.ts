@@ -2,11 +2,11 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { DockerPolicy } from '@dind/policy';
 import { Request } from 'express';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
-import { readJsonBody } from './json-body.reader';
-import { PolicyDeniedError } from './policy-denied.error';
-import { attachDecision } from './request-decision';
 import { clientOf } from './docker-error.filter';
 import { logWouldDeny } from './dry-run.log';
+import { readJsonBody } from './json-body.reader';
+import { PolicyDeniedError } from './policy-denied.error';
+import { contextOf } from './request-context';
 
 /**
  * Classifies every Docker API request against the route table and, for
@@ -20,8 +20,9 @@ export class DockerPolicyGuard implements CanActivate {
     @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+  async canActivate(executionContext: ExecutionContext): Promise<boolean> {
+    const req = executionContext.switchToHttp().getRequest<Request>();
+    const context = contextOf(req);
     // originalUrl: the raw request target; Express may rewrite req.url.
     const url = req.originalUrl;
     const resolved = this.policy.resolve(req.method, url);
@@ -29,13 +30,13 @@ export class DockerPolicyGuard implements CanActivate {
     let body: Buffer | undefined;
     if (resolved.match.row.body === 'json') {
       const read = await readJsonBody(req, this.options.maxJsonBodyBytes);
-      if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read);
+      if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read, resolved.match.row, resolved.apiVersion);
       body = read;
     }
     const decision = this.policy.decide({ method: req.method, url, headers: req.headers, body });
-    if (!decision.allowed) throw new PolicyDeniedError(decision.denial);
+    if (!decision.allowed) throw new PolicyDeniedError(decision.denial, decision.route, decision.apiVersion);
     if (decision.wouldDeny) logWouldDeny(decision.wouldDeny, req.method, url, clientOf(req));
-    attachDecision(req, decision);
+    context.decision = decision;
     return true;
   }
 }

@@ -4,7 +4,7 @@ import { Request, Response } from 'express';
 import { DockerErrorFilter } from './docker-error.filter';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DaemonUnavailableError } from './policy-denied.error';
-import { decisionOf } from './request-decision';
+import { contextOf } from './request-context';
 import { UpstreamProxy } from './upstream-proxy.service';
 
 /** Every Docker API request: the guard decides, this streams what it allowed. */
@@ -19,11 +19,11 @@ export class DockerProxyController {
 
   @All('{*path}')
   proxy(@Req() req: Request, @Res() res: Response): void {
-    const decision = decisionOf(req);
-    if (!decision) throw new Error('request reached the proxy without a policy decision');
+    const context = contextOf(req);
+    if (!context.decision) throw new Error('request reached the proxy without a policy decision');
     if (this.supervisor.state !== 'ready') {
       throw new DaemonUnavailableError(503, `dind-service: the docker daemon is ${this.supervisor.state}; try again shortly`);
     }
-    this.upstream.forward(req, res, decision);
+    this.upstream.forward(req, res, context);
   }
 }

@@ -1,10 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DockerPolicy, PolicyDenial } from '@dind/policy';
+import { AllowedRequest, DockerPolicy, PolicyDenial, RouteRow } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import { IncomingMessage } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
+import { DecisionRecorder } from '../observability/decision-recorder';
+import { DindMetrics } from '../observability/dind-metrics';
+import { allowedRecord, deniedRecord } from './decision-records';
 import { denialBody, dockerErrorBody, writeDockerErrorToSocket } from './docker-error.response';
+import { contextOf, RequestContext } from './request-context';
 import { logWouldDeny } from './dry-run.log';
 
 // Headers we rewrite when the body is replaced by its canonical form.
@@ -25,6 +29,8 @@ export class HijackHandler {
     @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
     @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
     private readonly supervisor: DockerdSupervisor,
+    @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
+    @Inject(DindMetrics) private readonly metrics: DindMetrics,
   ) {}
 
   get openStreams(): number {
@@ -38,24 +44,32 @@ export class HijackHandler {
 
   async handle(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
     client.on('error', () => client.destroy());
+    const context = contextOf(req);
     const url = req.url ?? '';
     const method = req.method ?? 'GET';
+    const seen = { method, path: url, client: client.remoteAddress ? `${client.remoteAddress}:${client.remotePort}` : 'unix-socket', hijacked: true };
+    const refuse = (denial: PolicyDenial, route?: RouteRow, apiVersion?: string) => {
+      this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, client: seen.client });
+      this.recorder.record(deniedRecord(context, seen, denial, route, apiVersion));
+      const reason = denial.status === 413 ? 'Payload Too Large' : denial.status === 400 ? 'Bad Request' : 'Forbidden';
+      writeDockerErrorToSocket(client, denial.status, reason, denialBody(denial, context.requestId));
+    };
     const resolved = this.policy.resolve(method, url);
-    if ('rule' in resolved) return this.refuse(client, resolved);
+    if ('rule' in resolved) return refuse(resolved);
     if (!resolved.match.row.hijack) {
-      return this.refuse(client, { status: 403, rule: 'route.upgrade', reason: 'this endpoint cannot be upgraded', field: `${method} ${url}` });
+      return refuse({ status: 403, rule: 'route.upgrade', reason: 'this endpoint cannot be upgraded', field: `${method} ${url}` }, resolved.match.row, resolved.apiVersion);
     }
 
     let rest = head;
     let body: Buffer | undefined;
     if (resolved.match.row.body === 'json') {
       const read = await this.readBody(req, client, head);
-      if (!('body' in read)) return this.refuse(client, read);
+      if (!('body' in read)) return refuse(read, resolved.match.row, resolved.apiVersion);
       body = read.body;
       rest = read.rest;
     }
     const decision = this.policy.decide({ method, url, headers: req.headers, body });
-    if (!decision.allowed) return this.refuse(client, decision.denial);
+    if (!decision.allowed) return refuse(decision.denial, decision.route, decision.apiVersion);
     if (decision.wouldDeny) logWouldDeny(decision.wouldDeny, method, url, client.remoteAddress ?? 'unix-socket');
     if (this.supervisor.state !== 'ready') {
       return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(`dind-service: the docker daemon is ${this.supervisor.state}`));
@@ -73,10 +87,11 @@ export class HijackHandler {
     } else if (forwardedBody) {
       lines.push('Content-Length: 0');
     }
-    this.splice(client, Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), forwardedBody ?? Buffer.alloc(0), rest]));
+    context.decision = decision;
+    this.splice(client, Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), forwardedBody ?? Buffer.alloc(0), rest]), context, seen);
   }
 
-  private splice(client: Socket, preamble: Buffer): void {
+  private splice(client: Socket, preamble: Buffer, context: RequestContext, seen: { method: string; path: string; client: string; hijacked: boolean }): void {
     const upstreamAddress = this.supervisor.upstream;
     const upstream =
       'socketPath' in upstreamAddress
@@ -86,10 +101,22 @@ export class HijackHandler {
     this.track(upstream);
     upstream.setNoDelay(true);
     client.setNoDelay(true);
+    let status = 0;
+    this.metrics.hijackedOpen.inc();
+    this.metrics.proxiedBytes.inc({ direction: 'upstream' }, preamble.length);
     upstream.once('connect', () => {
       upstream.write(preamble);
       client.pipe(upstream);
       upstream.pipe(client);
+    });
+    client.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
+    upstream.on('data', (chunk: Buffer) => {
+      if (status === 0) status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(chunk.toString('latin1', 0, 16))?.[1] ?? 0);
+      this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length);
+    });
+    upstream.once('close', () => {
+      this.metrics.hijackedOpen.dec();
+      this.recorder.record(allowedRecord(context, seen, context.decision as AllowedRequest, status));
     });
     upstream.on('error', (error) => {
       if (!client.destroyed && client.bytesWritten === 0) {
@@ -138,9 +165,5 @@ export class HijackHandler {
     });
   }
 
-  private refuse(client: Socket, denial: PolicyDenial): void {
-    this.logger.warn({ event: 'denied', rule: denial.rule, field: denial.field, client: client.remoteAddress ?? 'unix-socket' });
-    const reason = denial.status === 413 ? 'Payload Too Large' : denial.status === 400 ? 'Bad Request' : 'Forbidden';
-    writeDockerErrorToSocket(client, denial.status, reason, denialBody(denial));
-  }
+
 }

@@ -1,8 +1,12 @@
-import { PolicyDenial } from '@dind/policy';
+import { PolicyDenial, RouteRow } from '@dind/policy';
 
-/** A request the policy refused; rendered once, by DockerErrorFilter. */
+/** A request the policy refused; rendered (and recorded) once, by DockerErrorFilter. */
 export class PolicyDeniedError extends Error {
-  constructor(readonly denial: PolicyDenial) {
+  constructor(
+    readonly denial: PolicyDenial,
+    readonly route?: RouteRow,
+    readonly apiVersion?: string,
+  ) {
     super(denial.reason);
   }
 }

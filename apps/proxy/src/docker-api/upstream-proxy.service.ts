@@ -4,9 +4,14 @@ import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
 import { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { DecisionRecorder } from '../observability/decision-recorder';
+import { DindMetrics } from '../observability/dind-metrics';
+import { createdObjectField, ResponseCapture } from './created-object';
+import { allowedRecord } from './decision-records';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
+import { clientOf } from './docker-error.filter';
 import { dockerErrorBody, sendDockerError } from './docker-error.response';
-import { decisionOf } from './request-decision';
+import { contextOf, RequestContext } from './request-context';
 
 /**
  * Streams allowed requests to the daemon over kept-alive connections. Bodies
@@ -18,10 +23,13 @@ export class UpstreamProxy implements OnModuleDestroy {
   private readonly logger = new Logger('upstream');
   private readonly agent: Agent;
   private readonly proxy: httpProxy;
+  private readonly captures = new WeakMap<IncomingMessage, ResponseCapture>();
 
   constructor(
     private readonly supervisor: DockerdSupervisor,
     @Inject(DOCKER_API_OPTIONS) options: DockerApiOptions,
+    @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
+    @Inject(DindMetrics) private readonly metrics: DindMetrics,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: options.upstreamMaxSockets, maxFreeSockets: 16 });
     this.proxy = httpProxy.createProxyServer({ agent: this.agent, xfwd: false, ws: false, proxyTimeout: 0 });
@@ -29,7 +37,9 @@ export class UpstreamProxy implements OnModuleDestroy {
     this.proxy.on('proxyRes', (proxyRes, req, res) => this.onResponse(proxyRes, req, res as ServerResponse));
   }
 
-  forward(req: IncomingMessage, res: ServerResponse, decision: AllowedRequest): void {
+  forward(req: IncomingMessage, res: ServerResponse, context: RequestContext): void {
+    const decision = context.decision!;
+    const path = req.url ?? '';
     req.url = decision.upstreamUrl;
     let buffer: Readable | undefined;
     if (decision.body !== undefined) {
@@ -37,11 +47,22 @@ export class UpstreamProxy implements OnModuleDestroy {
       req.headers['content-length'] = String(decision.body.length);
       req.headers['content-type'] = 'application/json';
       buffer = Readable.from([decision.body]);
+      this.metrics.proxiedBytes.inc({ direction: 'upstream' }, decision.body.length);
     } else if (decision.route.body === 'json') {
-      // The client sent no body (or it was dropped as empty): send none.
+      // The client sent no body (or a literal null): send none.
       delete req.headers['transfer-encoding'];
       req.headers['content-length'] = '0';
+    } else {
+      req.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
     }
+    const field = createdObjectField(req.method ?? '', decision.route.template);
+    const capture = field ? new ResponseCapture(field) : undefined;
+    res.once('close', () => {
+      const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
+      const status = res.headersSent ? res.statusCode : 0;
+      this.recorder.record(allowedRecord(context, seen, decision, status, status < 300 ? capture?.objectId() : undefined));
+    });
+    if (capture) this.captures.set(req, capture);
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
     this.proxy.web(req, res, { target: this.target(), buffer, selfHandleResponse }, (error: Error) => {
       this.logger.warn(`upstream error on ${req.method} ${decision.upstreamUrl}: ${error.message}`);
@@ -71,10 +92,15 @@ export class UpstreamProxy implements OnModuleDestroy {
     });
   }
 
-  /** Flushes headers early, and clamps the advertised API version: clients negotiate down to what the daemon advertises; advertise no more than we audited. */
+  /** Flushes headers early, counts bytes, captures created ids, and clamps the advertised API version. */
   private onResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
-    const decision = decisionOf(req);
+    const decision: AllowedRequest | undefined = contextOf(req).decision;
+    const capture = this.captures.get(req);
     if (decision?.route.clampResponse !== 'version-body') {
+      proxyRes.on('data', (chunk: Buffer) => {
+        this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length);
+        capture?.add(chunk);
+      });
       // Node holds response headers until the first body byte. The daemon sends
       // some headers long before any body (`wait?condition=next-exit` answers 200
       // at once, and the CLI starts the container only after seeing it); http-proxy
@@ -83,6 +109,7 @@ export class UpstreamProxy implements OnModuleDestroy {
         if (!res.headersSent && !res.writableEnded) res.flushHeaders();
       });
     }
+    // Clients negotiate down to what the daemon advertises; advertise no more than we audited.
     if (!decision?.route.clampResponse) return;
     const advertised = proxyRes.headers['api-version'];
     if (typeof advertised === 'string') proxyRes.headers['api-version'] = clampToAudited(advertised);
@@ -108,4 +135,3 @@ export class UpstreamProxy implements OnModuleDestroy {
     res.end(body);
   }
 }
-

@@ -1,0 +1,20 @@
+/** One decision about one request: what metrics count and the audit log keeps. */
+export interface DecisionRecord {
+  readonly time: string;
+  readonly requestId: string;
+  readonly client: string;
+  readonly method: string;
+  /** The route template (bounded), or 'unmatched'. */
+  readonly route: string;
+  readonly routeClass: 'passthrough' | 'validated' | 'denied' | 'hijacked' | 'unmatched';
+  readonly path: string;
+  readonly apiVersion?: string;
+  readonly decision: 'allowed' | 'denied' | 'dry-run-denied';
+  readonly rules: readonly string[];
+  readonly messages: readonly string[];
+  /** The status the client got (the daemon's, or ours for a denial); 0 if the client went away first. */
+  readonly status: number;
+  /** The container, exec, volume, network or image the response named. */
+  readonly objectId?: string;
+  readonly durationMs: number;
+}
