@@ -1,0 +1,42 @@
+#!/bin/sh
+# Prepares what a Docker-in-Docker container needs before dockerd starts, then
+# runs the service (which starts and supervises dockerd). Arguments are dockerd
+# arguments.
+set -eu
+
+say() { echo "dind-entrypoint: $*" >&2; }
+
+# CAP_SYS_ADMIN (bit 21) and CAP_NET_ADMIN (bit 12) are the least dockerd needs
+# to mount, make namespaces and set up its bridge.
+cap_eff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+if [ $(( 0x$cap_eff >> 21 & 1 )) -ne 1 ] || [ $(( 0x$cap_eff >> 12 & 1 )) -ne 1 ]; then
+  say "this container lacks the privileges to run dockerd (CapEff=$cap_eff)."
+  say "start it with --privileged (docker run --privileged …, or securityContext.privileged: true)."
+  exit 1
+fi
+
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  # cgroup v2: processes may not live in a cgroup whose controllers are delegated
+  # to children, so move everything out of the root first (as docker's own dind
+  # entrypoint does), then enable every controller for the nested cgroups.
+  mkdir -p /sys/fs/cgroup/init
+  xargs -rn1 < /sys/fs/cgroup/cgroup.procs > /sys/fs/cgroup/init/cgroup.procs 2>/dev/null || :
+  sed -e 's/ / +/g' -e 's/^/+/' < /sys/fs/cgroup/cgroup.controllers > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
+    || say "could not delegate cgroup v2 controllers; nested containers may fail to start"
+elif [ -d /sys/fs/cgroup ] && ! mountpoint -q /sys/fs/cgroup 2>/dev/null; then
+  # cgroup v1 without a mounted hierarchy: mount one per controller.
+  mount -t tmpfs -o uid=0,gid=0,mode=0755 cgroup /sys/fs/cgroup
+  for controller in $(awk '!/^#/ { if ($4 == 1) print $1 }' /proc/cgroups); do
+    mkdir -p "/sys/fs/cgroup/$controller"
+    mountpoint -q "/sys/fs/cgroup/$controller" || mount -n -t cgroup -o "$controller" cgroup "/sys/fs/cgroup/$controller" || :
+  done
+fi
+
+# Mounts made by dockerd (volumes, overlay layers) must propagate to the
+# containers it starts.
+mount --make-rshared / 2>/dev/null || say "could not make / rshared; volume mounts may not propagate"
+
+# A container restart leaves pidfiles of processes that no longer exist.
+rm -f /var/run/docker.pid /run/docker/containerd/containerd.pid
+
+exec /usr/local/bin/node /opt/dind-service/dist/apps/proxy/apps/proxy/src/main.js -- "$@"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Makes the two base images the Dockerfile needs without any container registry
+# (where none is reachable): a Debian bookworm root filesystem from debootstrap,
+# imported as dind-local/debian:bookworm, and the same plus this machine's
+# Node.js (laid out as in the official node image: /usr/local/{bin,lib,include})
+# as dind-local/node:20-bookworm. Run as root with DOCKER_HOST pointing at any
+# daemon (a dind-service instance works). Then:
+#   docker build -f docker/Dockerfile --build-arg BASE_IMAGE=dind-local/debian:bookworm \
+#     --build-arg NODE_IMAGE=dind-local/node:20-bookworm -t dind-service .
+set -euo pipefail
+work=${WORK_DIR:-$(mktemp -d)}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap
+
+if [ ! -x "$work/rootfs/bin/sh" ]; then
+  debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror"
+fi
+rm -rf "$work/rootfs/var/lib/apt/lists/"* "$work/rootfs/var/cache/apt/"*.bin
+tar -C "$work/rootfs" -c . | docker import - dind-local/debian:bookworm
+
+node_bin=$(readlink -f "$(command -v node)")
+node_prefix=$(dirname "$(dirname "$node_bin")")
+rm -rf "$work/node" && mkdir -p "$work/node/usr/local/bin" "$work/node/usr/local/lib" "$work/node/usr/local/include"
+cp "$node_bin" "$work/node/usr/local/bin/node"
+cp -a "$node_prefix/lib/node_modules" "$work/node/usr/local/lib/"
+cp -a "$node_prefix/include/node" "$work/node/usr/local/include/"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/node/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/node/usr/local/bin/npx"
+tar -C "$work/rootfs" -c . | cat > "$work/node.tar"
+tar -rf "$work/node.tar" -C "$work/node" .
+docker import "$work/node.tar" dind-local/node:20-bookworm
+echo "made dind-local/debian:bookworm and dind-local/node:20-bookworm (work dir $work)"
