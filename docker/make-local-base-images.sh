@@ -20,13 +20,12 @@ tar -C "$work/rootfs" -c . | docker import - dind-local/debian:bookworm
 
 node_bin=$(readlink -f "$(command -v node)")
 node_prefix=$(dirname "$(dirname "$node_bin")")
-rm -rf "$work/node" && mkdir -p "$work/node/usr/local/bin" "$work/node/usr/local/lib" "$work/node/usr/local/include"
+rm -rf "$work/node" && cp -a "$work/rootfs" "$work/node"
+mkdir -p "$work/node/usr/local/bin" "$work/node/usr/local/lib" "$work/node/usr/local/include"
 cp "$node_bin" "$work/node/usr/local/bin/node"
 cp -a "$node_prefix/lib/node_modules" "$work/node/usr/local/lib/"
 cp -a "$node_prefix/include/node" "$work/node/usr/local/include/"
-ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/node/usr/local/bin/npm"
-ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/node/usr/local/bin/npx"
-tar -C "$work/rootfs" -c . | cat > "$work/node.tar"
-tar -rf "$work/node.tar" -C "$work/node" .
-docker import "$work/node.tar" dind-local/node:20-bookworm
+ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$work/node/usr/local/bin/npm"
+ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$work/node/usr/local/bin/npx"
+tar -C "$work/node" -c . | docker import - dind-local/node:20-bookworm
 echo "made dind-local/debian:bookworm and dind-local/node:20-bookworm (work dir $work)"
