@@ -98,6 +98,7 @@ async function bootstrap(): Promise<void> {
       supervisor,
       policy,
       resolveHostPath,
+      hostNetworkIds: () => networks.hostNetworkIds,
       recorder,
       metrics,
       maxJsonBodyBytes: config.MAX_JSON_BODY_BYTES,

@@ -128,6 +128,27 @@ describe('DockerPolicy.decide', () => {
     });
   });
 
+  describe('the host network named by its ID', () => {
+    const hostId = '1eed950384a1d537567c86f428f41095ac9a46f2714a1b5f1448d0e61fd5a07e';
+    const withIds = new DockerPolicy({ daemonApiVersion: () => '1.41', hostNetworkIds: () => [hostId] });
+    const send = (url: string, body?: unknown) =>
+      withIds.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
+
+    it.each([
+      ['NetworkMode by full ID', '/containers/create', { Image: 'b', HostConfig: { NetworkMode: hostId } }],
+      ['NetworkMode by ID prefix', '/containers/create', { Image: 'b', HostConfig: { NetworkMode: hostId.slice(0, 12) } }],
+      ['an endpoint keyed by ID prefix', '/containers/create', { Image: 'b', NetworkingConfig: { EndpointsConfig: { [hostId.slice(0, 5)]: {} } } }],
+      ['connect by ID', `/networks/${hostId.slice(0, 12)}/connect`, { Container: 'c' }],
+      ['a build on the host network by ID', `/build?networkmode=${hostId.slice(0, 12)}`, undefined],
+    ])('refuses %s', (_name, url, body) => {
+      expect(ruleOf(send(url, body)).split(' ')[0]).toBe('host-namespace');
+    });
+
+    it('still allows a user network whose name is not a prefix of the host network ID', () => {
+      expect(ruleOf(send('/containers/create', { Image: 'b', HostConfig: { NetworkMode: 'mynet' } }))).toBe('allowed');
+    });
+  });
+
   describe('other doors', () => {
     const post = (url: string, body?: unknown) =>
       policy.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });

@@ -24,6 +24,8 @@ export interface DockerPolicyOptions {
   readonly policy?: PolicyOptions;
   /** Resolves a host path as a bind would (symlinks followed); only consulted for allowed host bind prefixes. */
   readonly resolveHostPath?: (path: string) => string | undefined;
+  /** IDs of the daemon's host-driver networks, as last read from the daemon. */
+  readonly hostNetworkIds?: () => readonly string[];
 }
 
 // Refusals about the request's form rather than its content: ambiguous or
@@ -47,7 +49,11 @@ export class DockerPolicy {
     private readonly options: DockerPolicyOptions,
     private readonly validators: Readonly<Record<string, Validator>> = VALIDATORS,
   ) {
-    this.context = { options: options.policy ?? RESTRICTED, resolveHostPath: options.resolveHostPath ?? ((path) => path) };
+    this.context = {
+      options: options.policy ?? RESTRICTED,
+      resolveHostPath: options.resolveHostPath ?? ((path) => path),
+      hostNetworkIds: options.hostNetworkIds ?? (() => []),
+    };
   }
 
   get policyOptions(): PolicyOptions {

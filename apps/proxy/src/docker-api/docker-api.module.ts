@@ -14,6 +14,7 @@ export interface DockerApiModuleOptions extends DockerApiOptions {
   readonly supervisor: DockerdSupervisor;
   readonly policy: PolicyOptions;
   readonly resolveHostPath: (path: string) => string | undefined;
+  readonly hostNetworkIds: () => readonly string[];
   readonly recorder: DecisionRecorder;
   readonly metrics: DindMetrics;
 }
@@ -21,7 +22,7 @@ export interface DockerApiModuleOptions extends DockerApiOptions {
 /** The proxied Docker API: its own Nest application on its own listeners. */
 @Module({})
 export class DockerApiModule {
-  static forRoot({ supervisor, policy, resolveHostPath, recorder, metrics, ...options }: DockerApiModuleOptions): DynamicModule {
+  static forRoot({ supervisor, policy, resolveHostPath, hostNetworkIds, recorder, metrics, ...options }: DockerApiModuleOptions): DynamicModule {
     return {
       module: DockerApiModule,
       controllers: [DockerProxyController],
@@ -30,7 +31,7 @@ export class DockerApiModule {
         { provide: DOCKER_API_OPTIONS, useValue: options },
         { provide: DecisionRecorder, useValue: recorder },
         { provide: DindMetrics, useValue: metrics },
-        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath }) },
+        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds }) },
         DockerPolicyGuard,
         UpstreamProxy,
         HijackHandler,

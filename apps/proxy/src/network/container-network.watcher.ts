@@ -6,6 +6,8 @@ import { Server, Socket } from 'node:net';
 
 interface NetworkSummary {
   readonly Name: string;
+  readonly Id: string;
+  readonly Driver?: string;
   readonly IPAM?: { readonly Config?: ReadonlyArray<{ readonly Subnet?: string; readonly Gateway?: string }> | null };
 }
 
@@ -21,12 +23,18 @@ export class ContainerNetworkWatcher {
   // The gateway is the host's own address on a bridge: connections from it are
   // the host's, not a container's (which cannot complete a handshake from it).
   private gateways = new Set<string>();
+  private hostIds: string[] = [];
   private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly upstream: () => UpstreamAddress,
     private readonly refreshMs: number,
   ) {}
+
+  /** IDs of the daemon's host-driver networks (a client may name a network by ID prefix). */
+  get hostNetworkIds(): readonly string[] {
+    return this.hostIds;
+  }
 
   get knownSubnets(): readonly string[] {
     return this.subnets.map((subnet) => subnet.cidr);
@@ -57,6 +65,7 @@ export class ContainerNetworkWatcher {
   async refresh(): Promise<void> {
     try {
       const networks = await this.listNetworks();
+      this.hostIds = networks.filter((network) => network.Driver === 'host' || network.Name === 'host').map((network) => network.Id);
       const configs = networks.flatMap((network) => network.IPAM?.Config ?? []);
       this.subnets = configs
         .map((config) => (config.Subnet ? parseSubnet(config.Subnet) : undefined))

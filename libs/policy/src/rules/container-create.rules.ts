@@ -1,12 +1,12 @@
-import { FieldRule, Finding, isAbsent, mustNotBeTrue } from './field-rule';
-import { isHostMode } from './namespace-mode';
+import { FieldRule, Finding, isAbsent, mustNotBeTrue, RuleContext } from './field-rule';
+import { isHostNetworkRef } from './namespace-mode';
 
 /** `NetworkingConfig.EndpointsConfig` is keyed by network; `host` must not be one. */
-function checkEndpoints(value: unknown): Finding | undefined {
+function checkEndpoints(value: unknown, context: RuleContext): Finding | undefined {
   if (isAbsent(value) || typeof value !== 'object') return undefined;
   for (const [network, settings] of Object.entries(value as Record<string, unknown>)) {
     const field = `NetworkingConfig.EndpointsConfig.${network}`;
-    if (isHostMode(network)) return { reason: 'connecting to the host network is not allowed', field, value: network };
+    if (isHostNetworkRef(network, context.hostNetworkIds())) return { reason: 'connecting to the host network is not allowed', field, value: network };
     const driverOpts = (settings as Record<string, unknown> | null)?.DriverOpts;
     if (!isAbsent(driverOpts) && Object.keys(driverOpts as object).length > 0) {
       return { reason: 'endpoint driver options are not allowed', field: `${field}.DriverOpts`, value: driverOpts };

@@ -13,6 +13,8 @@ export interface RuleContext {
   readonly options: PolicyOptions;
   /** The host path a bind would really mount (symlinks resolved), or undefined if it does not exist. */
   readonly resolveHostPath: (path: string) => string | undefined;
+  /** IDs of the daemon's host-driver networks: the daemon also accepts a network by ID or ID prefix. */
+  readonly hostNetworkIds: () => readonly string[];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { normalizeCapability } from '../options/policy-options';
 import { eachEntry, Finding, isAbsent, RuleContext } from './field-rule';
-import { isHostMode } from './namespace-mode';
+import { isHostMode, isHostNetworkRef } from './namespace-mode';
 
 /** CapAdd: only the capabilities the operator allowed (the daemon reads them case-insensitively, CAP_ optional). */
 export function checkCapAdd(value: unknown, context: RuleContext): Finding | undefined {
@@ -16,7 +16,9 @@ export function checkCapAdd(value: unknown, context: RuleContext): Finding | und
 }
 
 export function checkNetworkMode(value: unknown, context: RuleContext): string | undefined {
-  return isHostMode(value) && !context.options.hostNetwork ? "sharing the host's network namespace is not allowed" : undefined;
+  return isHostNetworkRef(value, context.hostNetworkIds()) && !context.options.hostNetwork
+    ? "sharing the host's network namespace is not allowed"
+    : undefined;
 }
 
 // Sysctls the kernel keeps per namespace (Docker's own list): they cannot reach

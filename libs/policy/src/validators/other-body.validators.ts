@@ -2,7 +2,7 @@ import { deny } from '../policy-denial';
 import { EXEC_CREATE_RULES } from '../rules/container-create.rules';
 import { isEmptyMap } from '../rules/field-rule';
 import { RESOURCE_RULES } from '../rules/host-config.rules';
-import { isHostMode } from '../rules/namespace-mode';
+import { isHostNetworkRef } from '../rules/namespace-mode';
 import { forbiddenHostReason, urlHostOf } from '../rules/remote-address';
 import { NETWORK_CONNECT_RULES, NETWORK_CREATE_RULES, VOLUME_CREATE_RULES } from '../rules/volume-network.rules';
 import { bodyValidator } from './body-validator';
@@ -32,7 +32,7 @@ export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', rule
 
 const connectBody = bodyValidator({ kind: 'networkConnect', ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }] });
 export function validateNetworkConnect(input: ValidationInput): ValidationOutcome {
-  if (isHostMode(input.params.id)) {
+  if (isHostNetworkRef(input.params.id, input.context.hostNetworkIds())) {
     return { denial: deny('host-namespace', 'connecting to the host network is not allowed', 'path.network', input.params.id) };
   }
   return connectBody(input);

@@ -1,5 +1,5 @@
 import { deny, PolicyDenial } from '../policy-denial';
-import { isHostMode } from '../rules/namespace-mode';
+import { isHostNetworkRef } from '../rules/namespace-mode';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
 import { refuse, ValidationInput, ValidationOutcome } from './validation-input';
 
@@ -15,7 +15,7 @@ function registryDenial(reference: string | undefined, field: string): PolicyDen
 function buildDenial(input: ValidationInput): PolicyDenial | undefined {
   const { options } = input.context;
   const networkMode = first(input, 'networkmode');
-  if (isHostMode(networkMode) && !options.hostNetwork) {
+  if (isHostNetworkRef(networkMode, input.context.hostNetworkIds()) && !options.hostNetwork) {
     return deny('host-namespace', 'building with the host network is not allowed', 'query.networkmode', networkMode);
   }
   const cgroupParent = first(input, 'cgroupparent');
