@@ -3,7 +3,7 @@
 # (where none is reachable): a Debian bookworm root filesystem from debootstrap,
 # imported as dind-local/debian:bookworm, and the same plus this machine's
 # Node.js (laid out as in the official node image: /usr/local/{bin,lib,include})
-# as dind-local/node:20-bookworm. Run as root with DOCKER_HOST pointing at any
+# and CA bundle as dind-local/node:20-bookworm. Run as root with DOCKER_HOST pointing at any
 # daemon (a dind-service instance works). Then:
 #   docker build -f docker/Dockerfile --build-arg BASE_IMAGE=dind-local/debian:bookworm \
 #     --build-arg NODE_IMAGE=dind-local/node:20-bookworm -t dind-service .
@@ -27,5 +27,13 @@ cp -a "$node_prefix/lib/node_modules" "$work/node/usr/local/lib/"
 cp -a "$node_prefix/include/node" "$work/node/usr/local/include/"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$work/node/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$work/node/usr/local/bin/npx"
-tar -C "$work/node" -c . | docker import - dind-local/node:20-bookworm
+# npm in the build stage must trust what this machine trusts (a TLS-inspecting
+# proxy's CA, for instance).
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  mkdir -p "$work/node/etc/ssl/certs" && cp /etc/ssl/certs/ca-certificates.crt "$work/node/etc/ssl/certs/"
+fi
+tar -C "$work/node" -c . | docker import \
+  -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+  -c 'ENV npm_config_cafile=/etc/ssl/certs/ca-certificates.crt' \
+  - dind-local/node:20-bookworm
 echo "made dind-local/debian:bookworm and dind-local/node:20-bookworm (work dir $work)"
