@@ -184,6 +184,8 @@ describe('DockerPolicy.decide', () => {
       ['classic build', '/build?t=a&t=b&networkmode=default&rm=1', undefined],
       ['pull from a registry', '/images/create?fromImage=registry.example.com/team/app&tag=1', undefined],
       ['import from the body', '/images/create?fromSrc=-&repo=x', undefined],
+      ['import with several changes', '/images/create?fromSrc=-&changes=ENV+A%3D1&changes=CMD+%5B%22sh%22%5D', undefined],
+      ['commit with several changes', '/commit?container=c&changes=ENV+A%3D1&changes=USER+1000', undefined],
     ])('allows %s', (_name, url, body) => {
       expect(ruleOf(post(url, body))).toBe('allowed');
     });

@@ -10,6 +10,9 @@ const specQuery = new Map<string, readonly string[]>(
 // one would be checking the wrong value.
 const REPEATABLE: Readonly<Record<string, readonly string[]>> = {
   'POST /build': ['t'],
+  // Dockerfile instructions applied to the image (`docker import -c … -c …`, `docker commit -c`).
+  'POST /images/create': ['changes'],
+  'POST /commit': ['changes'],
   'GET /images/get': ['names'],
   'DELETE /images/{name}': ['platforms'],
 };
