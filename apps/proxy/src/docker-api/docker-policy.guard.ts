@@ -35,7 +35,7 @@ export class DockerPolicyGuard implements CanActivate {
     }
     const decision = this.policy.decide({ method: req.method, url, headers: req.headers, body });
     if (!decision.allowed) throw new PolicyDeniedError(decision.denial, decision.route, decision.apiVersion);
-    if (decision.wouldDeny) logWouldDeny(decision.wouldDeny, req.method, url, clientOf(req));
+    if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, req.method, url, clientOf(req));
     context.decision = decision;
     return true;
   }

@@ -4,6 +4,6 @@ import { PolicyDenial } from '@dind/policy';
 const logger = new Logger('dry-run');
 
 /** Dry-run mode forwarded a request a rule refuses: say so, loudly, every time. */
-export function logWouldDeny(denial: PolicyDenial, method: string, path: string, client: string): void {
-  logger.warn({ event: 'would-deny', rule: denial.rule, field: denial.field, reason: denial.reason, method, path, client });
+export function logWouldDeny(requestId: string, denial: PolicyDenial, method: string, path: string, client: string): void {
+  logger.warn({ event: 'would-deny', requestId, rule: denial.rule, field: denial.field, reason: denial.reason, method, path, client });
 }

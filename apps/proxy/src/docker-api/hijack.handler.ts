@@ -70,7 +70,7 @@ export class HijackHandler {
     }
     const decision = this.policy.decide({ method, url, headers: req.headers, body });
     if (!decision.allowed) return refuse(decision.denial, decision.route, decision.apiVersion);
-    if (decision.wouldDeny) logWouldDeny(decision.wouldDeny, method, url, client.remoteAddress ?? 'unix-socket');
+    if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, method, url, client.remoteAddress ?? 'unix-socket');
     if (this.supervisor.state !== 'ready') {
       return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(`dind-service: the docker daemon is ${this.supervisor.state}`));
     }

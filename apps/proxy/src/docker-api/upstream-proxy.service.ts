@@ -65,7 +65,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     if (capture) this.captures.set(req, capture);
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
     this.proxy.web(req, res, { target: this.target(), buffer, selfHandleResponse }, (error: Error) => {
-      this.logger.warn(`upstream error on ${req.method} ${decision.upstreamUrl}: ${error.message}`);
+      this.logger.warn({ event: 'upstream-error', requestId: context.requestId, method: req.method, path: decision.upstreamUrl, error: error.message });
       sendDockerError(res, 502, dockerErrorBody(`dind-service: the docker daemon is unavailable (${error.message})`));
     });
   }
