@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import { Request } from 'express';
+import type { Request } from 'express';
 import { ADMIN_OPTIONS, AdminOptions } from './admin-options';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;

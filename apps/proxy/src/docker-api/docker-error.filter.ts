@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
-import { Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { deniedRecord } from './decision-records';
 import { DaemonUnavailableError, PolicyDeniedError } from './policy-denied.error';

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { DockerPolicy } from '@dind/policy';
-import { Request } from 'express';
+import type { Request } from 'express';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { clientOf } from './docker-error.filter';
 import { logWouldDeny } from './dry-run.log';

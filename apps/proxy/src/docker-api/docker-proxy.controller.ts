@@ -1,6 +1,6 @@
 import { All, Controller, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { DockerdSupervisor } from '@dind/daemon';
-import { Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { DockerErrorFilter } from './docker-error.filter';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DaemonUnavailableError } from './policy-denied.error';
