@@ -5,6 +5,13 @@
 set -eu
 
 say() { echo "dind-entrypoint: $*" >&2; }
+SERVICE="/usr/local/bin/node /opt/dind-service/dist/apps/proxy/apps/proxy/src/main.js"
+
+# Sidecar mode: another container runs dockerd; the proxy needs no privileges
+# and no cgroup or mount set-up.
+if [ -n "${DOCKER_UPSTREAM:-}" ]; then
+  exec $SERVICE -- "$@"
+fi
 
 # CAP_SYS_ADMIN (bit 21) and CAP_NET_ADMIN (bit 12) are the least dockerd needs
 # to mount, make namespaces and set up its bridge.
@@ -39,4 +46,4 @@ mount --make-rshared / 2>/dev/null || say "could not make / rshared; volume moun
 # A container restart leaves pidfiles of processes that no longer exist.
 rm -f /var/run/docker.pid /run/docker/containerd/containerd.pid
 
-exec /usr/local/bin/node /opt/dind-service/dist/apps/proxy/apps/proxy/src/main.js -- "$@"
+exec $SERVICE -- "$@"
