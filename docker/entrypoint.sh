@@ -37,6 +37,15 @@ elif [ -d /sys/fs/cgroup ] && ! mountpoint -q /sys/fs/cgroup 2>/dev/null; then
     mkdir -p "/sys/fs/cgroup/$controller"
     mountpoint -q "/sys/fs/cgroup/$controller" || mount -n -t cgroup -o "$controller" cgroup "/sys/fs/cgroup/$controller" || :
   done
+else
+  # cgroup v1 hierarchies mounted read-only (a container started with added
+  # capabilities rather than --privileged): dockerd must create its cgroups, so
+  # mount each hierarchy again, writable, as --privileged would have it.
+  awk '$3 == "cgroup" && $4 ~ /(^|,)ro(,|$)/ { print $2, $4 }' /proc/self/mounts | while read -r mount_point options; do
+    controllers=$(echo "$options" | tr ',' '\n' | grep -vE '^(ro|rw|nosuid|nodev|noexec|relatime)$' | paste -sd, -)
+    umount "$mount_point" && mount -t cgroup -o "rw,nosuid,nodev,noexec,$controllers" cgroup "$mount_point" \
+      || say "could not make $mount_point writable; nested containers may fail to start"
+  done
 fi
 
 # Mounts made by dockerd (volumes, overlay layers) must propagate to the
