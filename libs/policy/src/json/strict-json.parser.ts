@@ -5,6 +5,10 @@
  * document with two keys that fold alike therefore means one thing to us and
  * another to the daemon. Anything with two readings is refused, not repaired.
  */
+import { goFoldKey } from './go-fold-key';
+
+export { goFoldKey };
+
 export class StrictJsonError extends Error {
   constructor(
     readonly path: string,
@@ -28,6 +32,17 @@ const DEPTH_LIMIT = 1000;
 // prototype; no Docker API body needs them.
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const PLAIN_SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+// JSON's one-letter escapes: the code of the letter, the code it stands for.
+const SIMPLE_ESCAPES = new Map<number, number>([
+  [0x22, 0x22], // \"
+  [0x5c, 0x5c], // \\
+  [0x2f, 0x2f], // \/
+  [0x62, 0x08], // \b
+  [0x66, 0x0c], // \f
+  [0x6e, 0x0a], // \n
+  [0x72, 0x0d], // \r
+  [0x74, 0x09], // \t
+]);
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function parseStrictJson(input: Buffer | string, options: StrictJsonOptions = {}): unknown {
@@ -58,6 +73,8 @@ class Parser {
   private readonly segments: Array<string | number> = [];
   // One map per nesting level, reused: objects at one level end before the next starts.
   private readonly spellingsByDepth: Array<Map<string, string>> = [];
+  private units = new Uint16Array(256);
+  private unitCount = 0;
 
   constructor(
     private readonly text: string,
@@ -162,66 +179,69 @@ class Parser {
   }
 
   private string(): string {
-    this.pos++;
-    // Escapes are rare; only strings that have them pay for the pieces.
-    let pieces: string[] | undefined;
-    let runStart = this.pos;
+    const start = ++this.pos;
     for (;;) {
-      if (this.pos >= this.text.length) this.fail('unterminated string');
+      const code = this.text.charCodeAt(this.pos);
+      if (code === 0x22) return this.text.slice(start, this.pos++);
+      if (code === 0x5c) return this.escapedString(start);
+      this.rawCharacter(code);
+    }
+  }
+
+  // A string with escapes is rebuilt unit by unit in a typed array: joining
+  // many small pieces costs several times more on escape-heavy bodies.
+  private escapedString(start: number): string {
+    this.unitCount = 0;
+    for (let i = start; i < this.pos; i++) this.pushUnit(this.text.charCodeAt(i));
+    for (;;) {
       const code = this.text.charCodeAt(this.pos);
       if (code === 0x22) {
-        const run = this.text.slice(runStart, this.pos++);
-        if (pieces === undefined) return run;
-        pieces.push(run);
-        return pieces.join('');
+        this.pos++;
+        let result = '';
+        for (let i = 0; i < this.unitCount; i += 8192) result += String.fromCharCode(...this.units.subarray(i, Math.min(i + 8192, this.unitCount)));
+        return result;
       }
       if (code === 0x5c) {
-        pieces ??= [];
-        if (runStart < this.pos) pieces.push(this.text.slice(runStart, this.pos));
-        pieces.push(this.escape());
-        runStart = this.pos;
-      } else if (code < 0x20) {
-        this.fail('unescaped control character in a string');
-      } else if (code >= 0xd800 && code <= 0xdfff) {
-        // Only a string input gets here (decoded UTF-8 has no lone surrogates);
-        // as UTF-8 on the wire it would be U+FFFD to the daemon.
-        if (code > 0xdbff || !isLowSurrogate(this.text.charCodeAt(this.pos + 1))) this.fail('lone UTF-16 surrogate in a string');
-        this.pos += 2;
+        this.escape();
       } else {
-        this.pos++;
+        const from = this.pos;
+        this.rawCharacter(code);
+        for (let i = from; i < this.pos; i++) this.pushUnit(this.text.charCodeAt(i));
       }
     }
   }
 
-  private escape(): string {
-    if (this.pos + 1 >= this.text.length) this.fail('unterminated string');
-    const kind = this.text[this.pos + 1];
-    this.pos += 2;
-    switch (kind) {
-      case '"':
-      case '\\':
-      case '/':
-        return kind;
-      case 'b':
-        return '\b';
-      case 'f':
-        return '\f';
-      case 'n':
-        return '\n';
-      case 'r':
-        return '\r';
-      case 't':
-        return '\t';
-      case 'u':
-        return this.unicodeEscape();
-      default:
-        return this.fail(`invalid escape ${quote(`\\${kind}`)} in a string`);
+  private rawCharacter(code: number): void {
+    if (this.pos >= this.text.length) this.fail('unterminated string');
+    if (code < 0x20) this.fail('unescaped control character in a string');
+    if (code < 0xd800 || code > 0xdfff) {
+      this.pos++;
+      return;
     }
+    // Decoded UTF-8 never holds a lone surrogate, a string input can; sent on
+    // as UTF-8 it would reach the daemon as U+FFFD.
+    if (code > 0xdbff || !isLowSurrogate(this.text.charCodeAt(this.pos + 1))) this.fail('lone UTF-16 surrogate in a string');
+    this.pos += 2;
   }
 
-  private unicodeEscape(): string {
+  private pushUnit(unit: number): void {
+    if (this.unitCount === this.units.length) {
+      const grown = new Uint16Array(this.units.length * 2);
+      grown.set(this.units);
+      this.units = grown;
+    }
+    this.units[this.unitCount++] = unit;
+  }
+
+  private escape(): void {
+    if (this.pos + 1 >= this.text.length) this.fail('unterminated string');
+    const kind = this.text.charCodeAt(this.pos + 1);
+    this.pos += 2;
+    const simple = SIMPLE_ESCAPES.get(kind);
+    if (simple !== undefined) return this.pushUnit(simple);
+    if (kind !== 0x75 /* u */) this.fail(`invalid escape ${quote(`\\${String.fromCharCode(kind)}`)} in a string`);
     const unit = this.hex4();
-    if (unit < 0xd800 || unit > 0xdfff) return String.fromCharCode(unit);
+    if (unit < 0xd800 || unit > 0xdfff) return this.pushUnit(unit);
     // Go's decoder turns an unpaired surrogate escape into U+FFFD; keeping it,
     // we would validate a string the daemon never sees.
     const reason = 'lone UTF-16 surrogate escape in a string (the Docker daemon would read U+FFFD)';
@@ -229,7 +249,8 @@ class Parser {
     this.pos += 2;
     const low = this.hex4();
     if (!isLowSurrogate(low)) this.fail(reason);
-    return String.fromCharCode(unit, low);
+    this.pushUnit(unit);
+    this.pushUnit(low);
   }
 
   private hex4(): number {
@@ -245,12 +266,14 @@ class Parser {
 
   private number(): number {
     const start = this.pos;
-    if (this.text.charCodeAt(this.pos) === 0x2d) this.pos++;
+    const negative = this.text.charCodeAt(this.pos) === 0x2d;
+    if (negative) this.pos++;
     const first = this.text.charCodeAt(this.pos);
     if (first === 0x30) this.pos++;
     else if (isDigit(first)) this.digits();
     else if (this.pos === start) this.unexpected();
     else this.fail('invalid number: a digit must follow "-"');
+    const integerEnd = this.pos;
     if (this.text.charCodeAt(this.pos) === 0x2e) {
       this.pos++;
       if (this.digits() === 0) this.fail('invalid number: digits must follow the decimal point');
@@ -261,6 +284,13 @@ class Parser {
       const sign = this.text.charCodeAt(this.pos);
       if (sign === 0x2b || sign === 0x2d) this.pos++;
       if (this.digits() === 0) this.fail('invalid number: digits must follow the exponent');
+    }
+    // An integer of up to 15 digits is exact in a double: summing its digits
+    // is cheaper than slicing out a string for Number() on large arrays.
+    if (this.pos === integerEnd && integerEnd - start <= 15) {
+      let integer = 0;
+      for (let i = negative ? start + 1 : start; i < integerEnd; i++) integer = integer * 10 + this.text.charCodeAt(i) - 0x30;
+      return negative ? -integer : integer;
     }
     const value = Number(this.text.slice(start, this.pos));
     if (!Number.isFinite(value)) this.fail('number out of the range of a double');
@@ -301,80 +331,6 @@ class Parser {
   private fail(reason: string): never {
     throw new StrictJsonError(renderPath(this.segments), reason);
   }
-}
-
-/**
- * The key as Go's encoding/json compares it with a struct field name, so that
- * goFoldKey(a) === goFoldKey(b) exactly when dockerd reads a and b as the same
- * field. decode.go looks a key up by exact name, then by foldName(key); fold.go
- * foldName upper-cases ASCII a-z and replaces every other rune r by foldRune(r),
- * the smallest rune of r's unicode.SimpleFold orbit (its class under Unicode
- * simple case folding). So 'ſ' (U+017F) is 'S' and the Kelvin sign (U+212A) is
- * 'K', the only non-ASCII runes that reach an ASCII field name, while 'İ'
- * (U+0130) and 'ı' (U+0131), which have case mappings but no simple folding,
- * stay themselves. The result is Go's folded name, rune for rune.
- */
-export function goFoldKey(key: string): string {
-  for (let i = 0; i < key.length; i++) {
-    if (key.charCodeAt(i) >= 0x80) return foldUnicodeKey(key);
-  }
-  return key.toUpperCase();
-}
-
-function foldUnicodeKey(key: string): string {
-  let folded = '';
-  for (const char of key) {
-    const code = char.codePointAt(0)!;
-    folded += code < 0x80 ? char.toUpperCase() : String.fromCodePoint(foldRune(code));
-  }
-  return folded;
-}
-
-let smallestInOrbit: Map<number, number> | undefined;
-
-function foldRune(code: number): number {
-  // A lone surrogate only reaches Go as the U+FFFD its unquoting produced.
-  if (code >= 0xd800 && code <= 0xdfff) return 0xfffd;
-  smallestInOrbit ??= buildOrbits();
-  return smallestInOrbit.get(code) ?? code;
-}
-
-// Every cased character is below this; the spec scans the rest to keep it so.
-const LAST_CASED = 0x1ffff;
-// Case pairs without simple folding (CaseFolding.txt has them only as Turkic
-// 'T' mappings); Go's unicode tests pin each as an orbit of one rune.
-const CASED_BUT_UNFOLDED = new Set([0x130, 0x131]);
-
-/**
- * JavaScript has no SimpleFold, so the orbits are rebuilt from the engine's
- * one-character case mappings, which link every member of a simple-folding
- * class ('ſ' upper-cases to 'S', the Kelvin sign lower-cases to 'k'). A mapping
- * that expands ('ß' → 'SS') is no simple mapping and is skipped; such pairs are
- * linked from the other side ('ẞ' lower-cases to 'ß'). Go 1.21+ has Unicode
- * 15.0 tables; a newer engine also cases letters added since, which can only
- * make us refuse more. Built once, on the first non-ASCII key.
- */
-function buildOrbits(): Map<number, number> {
-  const smaller = new Map<number, number>();
-  const smallest = (code: number): number => {
-    for (let next = smaller.get(code); next !== undefined; next = smaller.get(code)) code = next;
-    return code;
-  };
-  const casemapped = /\p{Changes_When_Casemapped}/u;
-  for (let code = 0; code <= LAST_CASED; code++) {
-    if (code === 0xd800) code = 0xe000;
-    const char = String.fromCodePoint(code);
-    if (!casemapped.test(char) || CASED_BUT_UNFOLDED.has(code)) continue;
-    for (const mapped of [char.toLowerCase(), char.toUpperCase()]) {
-      const other = mapped.codePointAt(0)!;
-      if (mapped !== String.fromCodePoint(other) || CASED_BUT_UNFOLDED.has(other)) continue;
-      const [a, b] = [smallest(code), smallest(other)];
-      if (a !== b) smaller.set(Math.max(a, b), Math.min(a, b));
-    }
-  }
-  const result = new Map<number, number>();
-  for (const code of smaller.keys()) result.set(code, smallest(code));
-  return result;
 }
 
 function renderPath(segments: ReadonlyArray<string | number>): string {
