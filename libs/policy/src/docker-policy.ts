@@ -8,7 +8,7 @@ import {
 import { parseStrictJson, StrictJsonError } from './json/strict-json.parser';
 import { PolicyDenial, deny } from './policy-denial';
 import { HeaderValue, PolicyDecision, PolicyRequest } from './policy-request';
-import { parseRequestTarget } from './routes/request-target.parser';
+import { parseRequestTarget, RequestTarget } from './routes/request-target.parser';
 import { knownQueryParameters, repeatableQueryParameters } from './routes/route-query';
 import { RouteMatch, RouteMatcher } from './routes/route-matcher';
 import { RouteRow } from './routes/route-table';
@@ -33,6 +33,9 @@ export interface DockerPolicyOptions {
 const PROTOCOL_RULES = /^(request|route|api-version|query|body|policy)\./;
 
 export interface ResolvedRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly target: RequestTarget;
   readonly match: RouteMatch;
   readonly apiVersion: string;
 }
@@ -81,21 +84,25 @@ export class DockerPolicy {
       return deny('request.path', 'the path matches more than one endpoint', `${method} ${path}`);
     }
     const apiVersion = target.version ?? clampToAudited(this.options.daemonApiVersion());
-    return { match: matches[0], apiVersion };
+    return { method, url, target, match: matches[0], apiVersion };
   }
 
-  decide(request: PolicyRequest): PolicyDecision {
-    const resolved = this.resolve(request.method, request.url);
+  /**
+   * `resolved` is what `resolve` answered for this same request (the transport
+   * needs it first to know whether to read the body); it is reused only when it
+   * was made for this method and target, so the path is parsed once.
+   */
+  decide(request: PolicyRequest, earlier?: ResolvedRoute): PolicyDecision {
+    const reusable = earlier && earlier.method === request.method && earlier.url === request.url;
+    const resolved = reusable ? earlier : this.resolve(request.method, request.url);
     if ('rule' in resolved) return { allowed: false, denial: resolved };
-    const { match, apiVersion } = resolved;
+    const { match, apiVersion, target } = resolved;
     const route = match.row;
     const refuse = (denial: PolicyDenial): PolicyDecision => ({ allowed: false, route, apiVersion, denial });
 
     if (route.class === 'denied') {
       return refuse(deny('route.denied', route.reason ?? 'this endpoint is disabled', `${route.method} ${route.template}`));
     }
-    const target = parseRequestTarget(request.url);
-    if ('rule' in target) return refuse(target);
     const checked = checkQuery(route, target.query);
     if ('rule' in checked) return refuse(checked);
     const { query, kept } = checked;

@@ -33,7 +33,7 @@ export class DockerPolicyGuard implements CanActivate {
       if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read, resolved.match.row, resolved.apiVersion);
       body = read;
     }
-    const decision = this.policy.decide({ method: req.method, url, headers: req.headers, body });
+    const decision = this.policy.decide({ method: req.method, url, headers: req.headers, body }, resolved);
     if (!decision.allowed) throw new PolicyDeniedError(decision.denial, decision.route, decision.apiVersion);
     if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, req.method, url, clientOf(req));
     context.decision = decision;

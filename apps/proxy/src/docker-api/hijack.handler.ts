@@ -68,7 +68,7 @@ export class HijackHandler {
       body = read.body;
       rest = read.rest;
     }
-    const decision = this.policy.decide({ method, url, headers: req.headers, body });
+    const decision = this.policy.decide({ method, url, headers: req.headers, body }, resolved);
     if (!decision.allowed) return refuse(decision.denial, decision.route, decision.apiVersion);
     if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, method, url, client.remoteAddress ?? 'unix-socket');
     if (this.supervisor.state !== 'ready') {
