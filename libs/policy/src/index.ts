@@ -6,3 +6,5 @@ export { ROUTE_TABLE } from './routes/route-table';
 export type { RouteRow, RouteClass, BodyHandling } from './routes/route-table';
 export * from './network/subnet-membership';
 export * from './options/policy-options';
+export type { DialTarget } from './rules/dial-target';
+export { forbiddenHostReason } from './rules/remote-address';

@@ -1,4 +1,5 @@
 import { PolicyDenial } from './policy-denial';
+import type { DialTarget } from './rules/dial-target';
 import { RouteRow } from './routes/route-table';
 
 export type HeaderValue = string | string[] | undefined;
@@ -24,6 +25,8 @@ export interface AllowedRequest {
   readonly body?: Buffer;
   /** Dry-run mode: the denial this request would have had. */
   readonly wouldDeny?: PolicyDenial;
+  /** Hosts the daemon will dial for this request; the transport resolves and checks them before forwarding. */
+  readonly dialTargets?: readonly DialTarget[];
 }
 
 export interface DeniedRequest {

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DockerdSupervisor } from '@dind/daemon';
 import { DockerPolicy, PolicyOptions } from '@dind/policy';
+import { DialTargetChecker } from '../network/dial-target.checker';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
@@ -32,6 +33,7 @@ export class DockerApiModule {
         { provide: DecisionRecorder, useValue: recorder },
         { provide: DindMetrics, useValue: metrics },
         { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds }) },
+        DialTargetChecker,
         DockerPolicyGuard,
         UpstreamProxy,
         HijackHandler,
