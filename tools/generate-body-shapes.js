@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Generates the shapes of every JSON request body the policy validates, from the
 // Docker Engine API specs: the union over all audited versions of each body's
-// fields, with their JSON types. The policy refuses any field not in these shapes,
+// fields, with their JSON types. A unit test (libs/policy/src/dto/spec-coverage.dto.spec.ts)
+// holds the class-validator DTOs the policy validates bodies with to these shapes,
 // so a field the audited specs never defined never reaches the daemon.
 // Usage: node tools/generate-body-shapes.js <spec-dir>
 'use strict';

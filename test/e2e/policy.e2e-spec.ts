@@ -58,7 +58,7 @@ describe('attack shapes, judged by what the daemon holds afterwards', () => {
     ['a duplicate key', `{"Image":"${state.image}","HostConfig":{"Binds":[],"Binds":["/:/h"]}}`, 'rule body.json'],
     ['a case-variant duplicate', `{"Image":"${state.image}","HostConfig":{"Privileged":false,"PRIVILEGED":true}}`, 'rule body.json'],
     ['a long-s spelling', `{"Image":"${state.image}","HostConfig":{"UsernſMode":"host"}}`, 'rule body.shape'],
-    ['API 1.40 Capabilities', `{"Image":"${state.image}","HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}`, 'rule body.shape'],
+    ['API 1.40 Capabilities', `{"Image":"${state.image}","HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}`, 'rule capabilities'],
     ['an escaped key', `{"Image":"${state.image}","HostConfig":{"Privileged":false,"Privil\\u0065ged":true}}`, 'rule body.json'],
   ])('a raw create with %s is refused', async (_name, body, rule) => {
     const response = await createRaw(body);

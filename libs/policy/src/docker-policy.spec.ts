@@ -71,7 +71,7 @@ describe('DockerPolicy.decide', () => {
       ['Kelvin-sign spelling', '{"Image":"b","HostConfig":{"\u212aernelMemory":1}}', 'body.shape'],
       ['privileged', { Image: 'b', HostConfig: { Privileged: true } }, 'privileged'],
       ['cap add', { Image: 'b', HostConfig: { CapAdd: ['SYS_ADMIN'] } }, 'capabilities'],
-      ['capabilities (1.40 only, outside the audited specs)', { Image: 'b', HostConfig: { Capabilities: ['CAP_SYS_ADMIN'] } }, 'body.shape'],
+      ['capabilities (API 1.40 only: replaces the whole set)', { Image: 'b', HostConfig: { Capabilities: ['CAP_SYS_ADMIN'] } }, 'capabilities'],
       ['host bind', { Image: 'b', HostConfig: { Binds: ['/:/host'] } }, 'host-mount'],
       ['relative bind', { Image: 'b', HostConfig: { Binds: ['./x:/host'] } }, 'host-mount'],
       ['bind mount', { Image: 'b', HostConfig: { Mounts: [{ Type: 'bind', Source: '/', Target: '/h' }] } }, 'host-mount'],

@@ -1,6 +1,6 @@
-// class-validator DTOs of every validated body (1.24–1.52). Not yet wired into the
-// validators, which check ../shapes; spec-coverage.dto.spec.ts keeps the two in step
-// until the validators switch over (issue 5).
+// class-validator DTOs of every validated body (1.24–1.52): the body validators read
+// each body through them (validators/body-validator.ts). spec-coverage.dto.spec.ts
+// pins them to the shapes generated from the specs (../shapes/body-shapes.json).
 export * from './validate-dto';
 export * from './docker-validation.decorators';
 export { dtoFieldNames } from './shape-violations';

@@ -1,7 +1,7 @@
 import { deny } from '../policy-denial';
 import { BodyKindName } from '../routes/body-kind';
 import { applyRules, FieldRule } from '../rules/field-rule';
-import { checkBodyShape } from '../shapes/body-shape.validator';
+import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
 
 export interface RuleSet {
@@ -22,8 +22,9 @@ export interface BodyValidatorSpec {
 }
 
 /**
- * Shape (canonical keys, known fields, types) → rules → canonical body.
- * The returned body is what the daemon gets; the client's bytes are discarded.
+ * DTO (canonical keys, known fields, types, via class-validator) → rules →
+ * canonical body. The returned body is the validated DTO turned back into plain
+ * JSON: what the daemon gets; the client's bytes are discarded.
  */
 export function bodyValidator(spec: BodyValidatorSpec): Validator {
   return (input: ValidationInput): ValidationOutcome => {
@@ -32,11 +33,15 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
       return spec.optional ? {} : { denial: deny('body.missing', 'this endpoint needs a JSON body', '(body)') };
     }
     if (spec.prepare && typeof input.body === 'object' && !Array.isArray(input.body)) spec.prepare(input.body as Record<string, unknown>, input);
-    const violation = checkBodyShape(spec.kind, input.body);
-    if (violation) return { denial: deny('body.shape', violation.reason, violation.field, violation.value) };
-    // Parsed by us, every key known and canonical: this object, re-serialised, is
-    // exactly what was checked.
-    const body = input.body as Record<string, unknown>;
+    const dto: new () => object = BODY_DTOS[spec.kind];
+    const read = validateDto(dto, input.body);
+    if (!read.ok) {
+      const [first] = read.violations;
+      return { denial: deny('body.shape', first.reason, first.field, first.value) };
+    }
+    // validateDto has proven the instance carries exactly the keys and values
+    // sent; rules read, and the daemon gets, its plain canonical form.
+    const body = toCanonicalPlain(read.value);
     spec.settle?.(body, input);
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
