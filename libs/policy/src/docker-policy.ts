@@ -13,6 +13,7 @@ import { knownQueryParameters, repeatableQueryParameters } from './routes/route-
 import { RouteMatch, RouteMatcher } from './routes/route-matcher';
 import { RouteRow } from './routes/route-table';
 import { PolicyOptions, RESTRICTED } from './options/policy-options';
+import { checkReferencedContainer, ContainerReference } from './rules/container-reference';
 import { RuleContext } from './rules/field-rule';
 import { ValidationInput, Validator } from './validators/validation-input';
 import { VALIDATORS } from './validators';
@@ -61,6 +62,11 @@ export class DockerPolicy {
 
   get policyOptions(): PolicyOptions {
     return this.context.options;
+  }
+
+  /** Whether a container the request borrows from (as the daemon's inspect reports it) satisfies the policy. */
+  checkReferencedContainer(reference: ContainerReference, inspected: unknown): PolicyDenial | undefined {
+    return checkReferencedContainer(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
   }
 
   /** Which route a request targets, before its body is read; or why it is refused. */
@@ -116,6 +122,7 @@ export class DockerPolicy {
 
     let forwardBody: Buffer | undefined;
     let wouldDeny: PolicyDenial | undefined;
+    let containerReferences: readonly ContainerReference[] | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -136,6 +143,7 @@ export class DockerPolicy {
         wouldDeny = outcome.denial;
       }
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
+      containerReferences = outcome.containerReferences;
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
@@ -152,6 +160,7 @@ export class DockerPolicy {
       upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(kept)}`,
       body: forwardBody,
       wouldDeny,
+      containerReferences,
     };
   }
 }

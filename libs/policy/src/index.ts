@@ -8,3 +8,5 @@ export * from './network/subnet-membership';
 export * from './options/policy-options';
 export type { DialTarget } from './rules/dial-target';
 export { forbiddenHostReason } from './rules/remote-address';
+export type { ContainerReference } from './rules/container-reference';
+export { nextNamespaceReference } from './rules/container-reference';

@@ -1,4 +1,5 @@
 import { PolicyDenial } from './policy-denial';
+import type { ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
 import { RouteRow } from './routes/route-table';
 
@@ -27,6 +28,8 @@ export interface AllowedRequest {
   readonly wouldDeny?: PolicyDenial;
   /** Hosts the daemon will dial for this request; the transport resolves and checks them before forwarding. */
   readonly dialTargets?: readonly DialTarget[];
+  /** Containers the request borrows from; the transport inspects each and asks `checkReferencedContainer`. */
+  readonly containerReferences?: readonly ContainerReference[];
 }
 
 export interface DeniedRequest {

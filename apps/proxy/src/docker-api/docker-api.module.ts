@@ -4,6 +4,7 @@ import { DockerPolicy, PolicyOptions } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
+import { ContainerReferenceChecker } from './container-reference.checker';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
@@ -34,6 +35,7 @@ export class DockerApiModule {
         { provide: DindMetrics, useValue: metrics },
         { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds }) },
         DialTargetChecker,
+        ContainerReferenceChecker,
         DockerPolicyGuard,
         UpstreamProxy,
         HijackHandler,

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { DockerPolicy } from '@dind/policy';
 import type { Request } from 'express';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
+import { ContainerReferenceChecker } from './container-reference.checker';
 import { clientOf } from './docker-error.filter';
 import { logWouldDeny } from './dry-run.log';
 import { readJsonBody } from './json-body.reader';
@@ -18,6 +19,7 @@ export class DockerPolicyGuard implements CanActivate {
   constructor(
     @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
     @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
+    private readonly containerReferences: ContainerReferenceChecker,
   ) {}
 
   async canActivate(executionContext: ExecutionContext): Promise<boolean> {
@@ -33,8 +35,13 @@ export class DockerPolicyGuard implements CanActivate {
       if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read, resolved.match.row, resolved.apiVersion);
       body = read;
     }
-    const decision = this.policy.decide({ method: req.method, url, headers: req.headers, body }, resolved);
+    let decision = this.policy.decide({ method: req.method, url, headers: req.headers, body }, resolved);
     if (!decision.allowed) throw new PolicyDeniedError(decision.denial, decision.route, decision.apiVersion);
+    if (decision.containerReferences?.length) {
+      const denial = await this.containerReferences.check(decision.containerReferences);
+      if (denial && !this.policy.policyOptions.dryRun) throw new PolicyDeniedError(denial, decision.route, decision.apiVersion);
+      if (denial && !decision.wouldDeny) decision = { ...decision, wouldDeny: denial };
+    }
     if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, req.method, url, clientOf(req));
     context.decision = decision;
     return true;

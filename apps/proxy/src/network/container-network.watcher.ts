@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { UpstreamAddress } from '@dind/daemon';
+import { getFromDaemon, UpstreamAddress } from '@dind/daemon';
 import { isInsideSubnets, parseSubnet, Subnet } from '@dind/policy';
-import { request } from 'node:http';
 import { Server, Socket } from 'node:net';
 
 interface NetworkSummary {
@@ -77,22 +76,10 @@ export class ContainerNetworkWatcher {
     }
   }
 
-  private listNetworks(): Promise<NetworkSummary[]> {
-    return new Promise((resolve, reject) => {
-      const req = request({ ...this.upstream(), path: '/networks', method: 'GET', timeout: 2000, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body) as NetworkSummary[]);
-          } catch (error) {
-            reject(error as Error);
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', reject);
-      req.end();
-    });
+  private async listNetworks(): Promise<NetworkSummary[]> {
+    const answer = await getFromDaemon(this.upstream(), '/networks', 2000);
+    if (answer.status !== 200 || !Array.isArray(answer.body)) throw new Error(`GET /networks answered ${answer.status}`);
+    return answer.body as NetworkSummary[];
   }
+
 }

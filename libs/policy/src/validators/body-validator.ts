@@ -1,5 +1,6 @@
 import { deny } from '../policy-denial';
 import { BodyKindName } from '../routes/body-kind';
+import type { ContainerReference } from '../rules/container-reference';
 import { applyRules, FieldRule } from '../rules/field-rule';
 import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
@@ -19,6 +20,8 @@ export interface BodyValidatorSpec {
   readonly prepare?: (body: Record<string, unknown>, input: ValidationInput) => void;
   /** Makes a safe default explicit where the daemon's default for this API version is not. */
   readonly settle?: (body: Record<string, unknown>, input: ValidationInput) => void;
+  /** Other containers an accepted body borrows from (volumes, namespaces, exec target). */
+  readonly references?: (body: Record<string, unknown>, input: ValidationInput) => ContainerReference[];
 }
 
 /**
@@ -48,6 +51,7 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
       const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
       if (denial) return { denial, body };
     }
-    return { body };
+    const containerReferences = spec.references?.(body, input);
+    return containerReferences?.length ? { body, containerReferences } : { body };
   };
 }

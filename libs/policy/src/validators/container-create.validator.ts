@@ -1,5 +1,6 @@
 import { CONTAINER_CONFIG_RULES } from '../rules/container-create.rules';
 import { HOST_CONFIG_RULES } from '../rules/host-config.rules';
+import { containerReferencesOfCreate } from '../rules/container-reference';
 import { isEmptyString } from '../rules/field-rule';
 import { bodyValidator } from './body-validator';
 import { ValidationInput } from './validation-input';
@@ -37,4 +38,5 @@ export const validateContainerCreate = bodyValidator({
     { at: '', rules: CONTAINER_CONFIG_RULES },
   ],
   settle: settleNamespaceDefaults,
+  references: containerReferencesOfCreate,
 });

@@ -24,7 +24,12 @@ export const validateContainerUpdate = bodyValidator({
   ruleSets: [{ at: '', rules: RESOURCE_RULES }],
 });
 
-export const validateExecCreate = bodyValidator({ kind: 'execCreate', ruleSets: [{ at: '', rules: EXEC_CREATE_RULES }] });
+// An exec session has the confinement of its container: that container must satisfy the policy.
+export const validateExecCreate = bodyValidator({
+  kind: 'execCreate',
+  ruleSets: [{ at: '', rules: EXEC_CREATE_RULES }],
+  references: (_body, input) => [{ field: 'path.id', value: input.params.id, ref: input.params.id, purpose: 'exec' }],
+});
 export const validateExecStart = bodyValidator({ kind: 'execStart', ruleSets: [], optional: true });
 export const validateCommit = bodyValidator({ kind: 'commit', ruleSets: [], optional: true });
 export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }] });

@@ -1,6 +1,7 @@
 import { PolicyDenial } from '../policy-denial';
 import { HeaderValue } from '../policy-request';
 import { RouteRow } from '../routes/route-table';
+import type { ContainerReference } from '../rules/container-reference';
 import { RuleContext } from '../rules/field-rule';
 
 export interface ValidationInput {
@@ -24,6 +25,8 @@ export interface ValidationInput {
 export interface ValidationOutcome {
   readonly body?: Record<string, unknown>;
   readonly denial?: PolicyDenial;
+  /** Containers the request borrows from; the transport inspects them before forwarding. */
+  readonly containerReferences?: readonly ContainerReference[];
 }
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
+import { ContainerReference, deny, DockerPolicy, nextNamespaceReference, PolicyDenial } from '@dind/policy';
+import { DOCKER_POLICY } from './docker-api.tokens';
+
+// A namespace join may lead through containers that joined others; the daemon
+// follows the chain, so do we, this far.
+const MAX_NAMESPACE_HOPS = 8;
+const INSPECT_TIMEOUT_MS = 5000;
+
+/**
+ * Inspects every container a request borrows from (VolumesFrom, container:<ref>
+ * namespaces, the target of an exec) and refuses the request unless each one
+ * satisfies the policy: a container that did not come in through it (a shared
+ * daemon in sidecar mode, dry-run) must not lend its host mounts, host
+ * namespaces or privileges.
+ */
+@Injectable()
+export class ContainerReferenceChecker {
+  constructor(
+    @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
+    private readonly supervisor: DockerdSupervisor,
+  ) {}
+
+  async check(references: readonly ContainerReference[]): Promise<PolicyDenial | undefined> {
+    for (const first of references) {
+      let reference: ContainerReference | undefined = first;
+      for (let hop = 0; reference && hop < MAX_NAMESPACE_HOPS; hop++) {
+        const inspected = await this.inspect(reference);
+        // No such container: the daemon refuses the request itself.
+        if (inspected === undefined) break;
+        if ('rule' in inspected) return inspected;
+        const denial = this.policy.checkReferencedContainer(reference, inspected.body);
+        if (denial) return denial;
+        reference = nextNamespaceReference(reference, inspected.body);
+      }
+    }
+    return undefined;
+  }
+
+  private async inspect(reference: ContainerReference): Promise<{ body: unknown } | PolicyDenial | undefined> {
+    // Unversioned: the daemon answers in its own version, whatever that is.
+    const path = `/containers/${encodeURIComponent(reference.ref)}/json`;
+    const cannot = (why: string) => deny('container-reference', `cannot inspect container ${JSON.stringify(reference.ref)} to check it (${why})`, reference.field, reference.value);
+    try {
+      const answer = await getFromDaemon(this.supervisor.upstream, path, INSPECT_TIMEOUT_MS);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) return cannot(`the daemon answered ${answer.status}`);
+      return { body: answer.body };
+    } catch (error) {
+      return cannot((error as Error).message);
+    }
+  }
+}

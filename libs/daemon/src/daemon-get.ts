@@ -1,0 +1,31 @@
+import { request } from 'node:http';
+import { UpstreamAddress } from './upstream-address';
+
+export interface DaemonAnswer {
+  readonly status: number;
+  /** The parsed JSON body; undefined when it was empty or not JSON. */
+  readonly body: unknown;
+}
+
+/** A GET the service makes of the daemon on its own account (not a client's request), with a deadline. */
+export function getFromDaemon(address: UpstreamAddress, path: string, timeoutMs: number): Promise<DaemonAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...address, path, method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from the daemon within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
