@@ -44,6 +44,8 @@ describe('attack shapes, judged by what the daemon holds afterwards', () => {
     ['--log-driver syslog', ['--log-driver', 'syslog', '--log-opt', 'syslog-address=tcp://127.0.0.1:1']],
     ['--oom-score-adj -1000', ['--oom-score-adj', '-1000']],
     ['--runtime', ['--runtime', 'foo']],
+    ['--ulimit rtprio=99', ['--ulimit', 'rtprio=99']],
+    ['--cpu-rt-runtime', ['--cpu-rt-runtime', '950000']],
   ])('docker run %s is refused and creates nothing', async (_name, flags) => {
     const before = await containerCount();
     const result = await run(['run', '--rm', ...flags, state.image, 'cat', '/h/marker']);

@@ -100,6 +100,7 @@ describe('DockerPolicy.decide', () => {
       ['volume driver', { Image: 'b', HostConfig: { VolumeDriver: 'foo' } }, 'host-mount'],
       ['annotations', { Image: 'b', HostConfig: { Annotations: { 'io.kubernetes.cri.x': '1' } } }, 'annotations'],
       ['realtime', { Image: 'b', HostConfig: { CpuRealtimeRuntime: 1000 } }, 'realtime'],
+      ['a realtime priority ulimit', { Image: 'b', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 2 }, { Name: 'rtprio', Soft: 0, Hard: 99 }] } }, 'realtime'],
       ['OOM killer disabled', { Image: 'b', HostConfig: { OomKillDisable: true } }, 'oom-kill'],
       ['host endpoint', { Image: 'b', NetworkingConfig: { EndpointsConfig: { host: {} } } }, 'host-namespace'],
     ])('refuses %s', (_name, body, rule) => {
@@ -112,6 +113,7 @@ describe('DockerPolicy.decide', () => {
       ['named volume', { Image: 'b', HostConfig: { Binds: ['data:/data', 'cache:/cache:ro'] } }],
       ['volume and tmpfs mounts', { Image: 'b', HostConfig: { Mounts: [{ Type: 'volume', Source: 'vol', Target: '/v' }, { Type: 'tmpfs', Target: '/t' }] } }],
       ['dropped capabilities', { Image: 'b', HostConfig: { CapDrop: ['ALL'] } }],
+      ['ulimits, with rtprio 0', { Image: 'b', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }, { Name: 'rtprio', Soft: 0, Hard: 0 }] } }],
       ['no-new-privileges', { Image: 'b', HostConfig: { SecurityOpt: ['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=1'] } }],
       ['resources', { Image: 'b', HostConfig: { Memory: 67108864, NanoCpus: 500000000, PidsLimit: 100 } }],
       ['user network', { Image: 'b', HostConfig: { NetworkMode: 'mynet' }, NetworkingConfig: { EndpointsConfig: { mynet: { Aliases: ['x'] } } } }],

@@ -1,5 +1,7 @@
 import {
+  eachEntry,
   FieldRule,
+  Finding,
   isAbsent,
   mustBeAbsent,
   mustBeEmptyList,
@@ -18,6 +20,17 @@ const positiveOrZero = (what: string) => (value: unknown) =>
 const zeroOrAbsent = (what: string) => (value: unknown) =>
   isAbsent(value) || value === 0 ? undefined : what;
 
+// RLIMIT_RTPRIO above 0 lets a process choose SCHED_FIFO/SCHED_RR without
+// CAP_SYS_NICE; on kernels without RT group scheduling a busy realtime task
+// then starves the host's CPUs.
+const checkUlimits = (value: unknown): Finding | undefined =>
+  eachEntry(value, (entry, index) => {
+    const ulimit = (entry ?? {}) as Record<string, unknown>;
+    if (String(ulimit.Name).toLowerCase() !== 'rtprio') return undefined;
+    if ((ulimit.Soft ?? 0) === 0 && (ulimit.Hard ?? 0) === 0) return undefined;
+    return { reason: 'a realtime priority limit (rtprio) above 0 allows realtime scheduling, which is not allowed', field: `Ulimits[${index}]`, value: entry };
+  });
+
 /** Fields shared by HostConfig and the Resources of `containers/{id}/update`. */
 export const RESOURCE_RULES: readonly FieldRule[] = [
   { rule: 'devices', field: 'Devices', check: mustBeEmptyList('host devices cannot be passed to containers') },
@@ -29,6 +42,7 @@ export const RESOURCE_RULES: readonly FieldRule[] = [
   { rule: 'oom-kill', field: 'OomKillDisable', check: mustNotBeTrue('disabling the OOM killer is not allowed') },
   { rule: 'realtime', field: 'CpuRealtimePeriod', check: zeroOrAbsent('realtime CPU scheduling is not allowed') },
   { rule: 'realtime', field: 'CpuRealtimeRuntime', check: zeroOrAbsent('realtime CPU scheduling is not allowed') },
+  { rule: 'realtime', field: 'Ulimits', check: checkUlimits },
 ];
 
 /** Everything in a HostConfig that could reach the host. */
