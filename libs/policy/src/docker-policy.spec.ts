@@ -193,3 +193,20 @@ describe('DockerPolicy.decide', () => {
     });
   });
 });
+
+describe('hosts the daemon will dial', () => {
+  const decideGet = (method: string, url: string, body?: unknown) =>
+    policy.decide({ method, url, headers: body === undefined ? {} : json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
+
+  it.each([
+    ['a pull from a named registry', 'POST', '/v1.41/images/create?fromImage=registry.example.com:5000/team/app&tag=1', undefined, [['query.fromImage', 'registry.example.com:5000']]],
+    ['an import from a URL', 'POST', '/v1.41/images/create?fromSrc=http://files.example.com/rootfs.tar&repo=app', undefined, [['query.fromSrc', 'files.example.com']]],
+    ['a push', 'POST', '/v1.41/images/registry.example.com/app/push?tag=1', undefined, [['path.name', 'registry.example.com']]],
+    ['a login', 'POST', '/v1.41/auth', { username: 'u', password: 'p', serveraddress: 'https://registry.example.com/v1/' }, [['serveraddress', 'registry.example.com']]],
+    ['a pull from Docker Hub (the default registry, not named)', 'POST', '/v1.41/images/create?fromImage=busybox&tag=latest', undefined, []],
+  ])('are named for %s', (_name, method, url, body, expected) => {
+    const decision = decideGet(method, url, body);
+    expect(decision.allowed).toBe(true);
+    expect(((decision.allowed && decision.dialTargets) || []).map((t) => [t.field, t.host])).toEqual(expected);
+  });
+});

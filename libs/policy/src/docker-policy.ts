@@ -14,6 +14,7 @@ import { RouteMatch, RouteMatcher } from './routes/route-matcher';
 import { RouteRow } from './routes/route-table';
 import { PolicyOptions, RESTRICTED } from './options/policy-options';
 import { checkReferencedContainer, ContainerReference } from './rules/container-reference';
+import type { DialTarget } from './rules/dial-target';
 import { RuleContext } from './rules/field-rule';
 import { ValidationInput, Validator } from './validators/validation-input';
 import { VALIDATORS } from './validators';
@@ -123,6 +124,7 @@ export class DockerPolicy {
     let forwardBody: Buffer | undefined;
     let wouldDeny: PolicyDenial | undefined;
     let containerReferences: readonly ContainerReference[] | undefined;
+    let dialTargets: readonly DialTarget[] | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -144,6 +146,7 @@ export class DockerPolicy {
       }
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
       containerReferences = outcome.containerReferences;
+      dialTargets = outcome.dialTargets;
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
@@ -161,6 +164,7 @@ export class DockerPolicy {
       body: forwardBody,
       wouldDeny,
       containerReferences,
+      dialTargets,
     };
   }
 }

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { DockerPolicy } from '@dind/policy';
 import type { Request } from 'express';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
+import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { clientOf } from './docker-error.filter';
 import { logWouldDeny } from './dry-run.log';
@@ -20,6 +21,7 @@ export class DockerPolicyGuard implements CanActivate {
     @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
     @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
     private readonly containerReferences: ContainerReferenceChecker,
+    private readonly dialTargets: DialTargetChecker,
   ) {}
 
   async canActivate(executionContext: ExecutionContext): Promise<boolean> {
@@ -37,11 +39,13 @@ export class DockerPolicyGuard implements CanActivate {
     }
     let decision = this.policy.decide({ method: req.method, url, headers: req.headers, body }, resolved);
     if (!decision.allowed) throw new PolicyDeniedError(decision.denial, decision.route, decision.apiVersion);
-    if (decision.containerReferences?.length) {
-      const denial = await this.containerReferences.check(decision.containerReferences);
-      if (denial && !this.policy.policyOptions.dryRun) throw new PolicyDeniedError(denial, decision.route, decision.apiVersion);
-      if (denial && !decision.wouldDeny) decision = { ...decision, wouldDeny: denial };
-    }
+    // What the policy cannot see on its own: the daemon's containers and DNS.
+    // Only requests that carry such references wait for these.
+    const denial =
+      (decision.dialTargets?.length ? await this.dialTargets.check(decision.dialTargets) : undefined) ??
+      (decision.containerReferences?.length ? await this.containerReferences.check(decision.containerReferences) : undefined);
+    if (denial && !this.policy.policyOptions.dryRun) throw new PolicyDeniedError(denial, decision.route, decision.apiVersion);
+    if (denial && !decision.wouldDeny) decision = { ...decision, wouldDeny: denial };
     if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, req.method, url, clientOf(req));
     context.decision = decision;
     return true;

@@ -43,7 +43,7 @@ export function validateNetworkConnect(input: ValidationInput): ValidationOutcom
   return connectBody(input);
 }
 
-export const validateAuth = bodyValidator({
+const authBody = bodyValidator({
   kind: 'auth',
   ruleSets: [
     {
@@ -54,10 +54,20 @@ export const validateAuth = bodyValidator({
           field: 'serveraddress',
           check: (value) => {
             if (typeof value !== 'string' || value === '') return undefined;
-            return forbiddenHostReason(urlHostOf(value) ?? value.split('/')[0]);
+            return forbiddenHostReason(serverHostOf(value));
           },
         },
       ],
     },
   ],
 });
+
+/** `docker login` makes the daemon dial the registry: its address is a dial target. */
+export function validateAuth(input: ValidationInput): ValidationOutcome {
+  const outcome = authBody(input);
+  const address = outcome.body?.serveraddress;
+  if (outcome.denial || typeof address !== 'string' || address === '') return outcome;
+  return { ...outcome, dialTargets: [{ field: 'serveraddress', value: address, host: serverHostOf(address) }] };
+}
+
+const serverHostOf = (address: string): string => urlHostOf(address) ?? address.split('/')[0];

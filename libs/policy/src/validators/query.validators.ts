@@ -1,16 +1,26 @@
 import { deny, PolicyDenial } from '../policy-denial';
+import type { DialTarget } from '../rules/dial-target';
 import { isHostNetworkRef } from '../rules/namespace-mode';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
-import { refuse, ValidationInput, ValidationOutcome } from './validation-input';
+import { ValidationInput, ValidationOutcome } from './validation-input';
 
 const first = (input: ValidationInput, key: string): string | undefined => input.query.get(key)?.[0];
 
-function registryDenial(reference: string | undefined, field: string): PolicyDenial | undefined {
-  if (!reference) return undefined;
-  const host = registryHostOf(reference);
-  const reason = host === undefined ? undefined : forbiddenHostReason(host);
-  return reason ? deny('remote-address', reason, field, reference) : undefined;
+/**
+ * A host the daemon will dial: refused here when its spelling already names the
+ * neighbourhood; otherwise handed on as a dial target, for the transport to
+ * resolve (DNS is not pure) and check each address.
+ */
+function dialOutcome(host: string | undefined, field: string, value: string): ValidationOutcome {
+  if (host === undefined) return {};
+  const reason = forbiddenHostReason(host);
+  if (reason) return { denial: deny('remote-address', reason, field, value) };
+  const target: DialTarget = { field, value, host };
+  return { dialTargets: [target] };
 }
+
+const registryOutcome = (reference: string | undefined, field: string): ValidationOutcome =>
+  reference ? dialOutcome(registryHostOf(reference), field, reference) : {};
 
 function buildDenial(input: ValidationInput): PolicyDenial | undefined {
   const { options } = input.context;
@@ -27,13 +37,8 @@ function buildDenial(input: ValidationInput): PolicyDenial | undefined {
     return deny('confinement', 'build security options are not allowed', 'query.securityopt', securityOpt);
   }
   const remote = first(input, 'remote');
-  if (remote) {
-    if (!options.remoteBuildContexts) {
-      return deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote);
-    }
-    const host = urlHostOf(remote.replace(/^git@([^:]+):/, 'ssh://$1/'));
-    const reason = host === undefined ? 'a remote context must be a URL' : forbiddenHostReason(host);
-    if (reason) return deny('remote-address', reason, 'query.remote', remote);
+  if (remote && !options.remoteBuildContexts) {
+    return deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote);
   }
   const version = first(input, 'version');
   if (version && version !== '1') {
@@ -43,20 +48,32 @@ function buildDenial(input: ValidationInput): PolicyDenial | undefined {
 }
 
 /** Classic builder: the query carries the build's host-facing settings. */
-export const validateBuild = (input: ValidationInput): ValidationOutcome => refuse(buildDenial(input));
+export function validateBuild(input: ValidationInput): ValidationOutcome {
+  const denial = buildDenial(input);
+  if (denial) return { denial };
+  const remote = first(input, 'remote');
+  if (!remote) return {};
+  const host = urlHostOf(remote.replace(/^git@([^:]+):/, 'ssh://$1/'));
+  if (host === undefined) return { denial: deny('remote-address', 'a remote context must be a URL', 'query.remote', remote) };
+  return dialOutcome(host, 'query.remote', remote);
+}
 
 /** Pull (fromImage) dials a registry; import (fromSrc) reads the body or fetches a URL. */
 export function validateImageCreate(input: ValidationInput): ValidationOutcome {
   const fromSrc = first(input, 'fromSrc');
   if (fromSrc !== undefined && fromSrc !== '-') {
     const host = urlHostOf(fromSrc);
-    if (host === undefined) return refuse(deny('remote-address', 'fromSrc must be "-" (the request body) or an http(s) URL', 'query.fromSrc', fromSrc));
-    const reason = forbiddenHostReason(host);
-    if (reason) return refuse(deny('remote-address', reason, 'query.fromSrc', fromSrc));
+    if (host === undefined) return { denial: deny('remote-address', 'fromSrc must be "-" (the request body) or an http(s) URL', 'query.fromSrc', fromSrc) };
+    const imported = dialOutcome(host, 'query.fromSrc', fromSrc);
+    // fromImage only names the import here; the daemon dials no registry for it.
+    const tag = first(input, 'fromImage');
+    const tagHost = tag === undefined ? undefined : registryHostOf(tag);
+    const tagReason = tagHost === undefined ? undefined : forbiddenHostReason(tagHost);
+    return tagReason && !imported.denial ? { denial: deny('remote-address', tagReason, 'query.fromImage', tag) } : imported;
   }
-  return refuse(registryDenial(first(input, 'fromImage'), 'query.fromImage'));
+  return registryOutcome(first(input, 'fromImage'), 'query.fromImage');
 }
 
-export const validateImagePush = (input: ValidationInput): ValidationOutcome => refuse(registryDenial(input.params.name, 'path.name'));
-export const validateDistribution = (input: ValidationInput): ValidationOutcome => refuse(registryDenial(input.params.name, 'path.name'));
-export const validateImageSearch = (input: ValidationInput): ValidationOutcome => refuse(registryDenial(first(input, 'term'), 'query.term'));
+export const validateImagePush = (input: ValidationInput): ValidationOutcome => registryOutcome(input.params.name, 'path.name');
+export const validateDistribution = (input: ValidationInput): ValidationOutcome => registryOutcome(input.params.name, 'path.name');
+export const validateImageSearch = (input: ValidationInput): ValidationOutcome => registryOutcome(first(input, 'term'), 'query.term');

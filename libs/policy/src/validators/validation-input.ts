@@ -2,6 +2,7 @@ import { PolicyDenial } from '../policy-denial';
 import { HeaderValue } from '../policy-request';
 import { RouteRow } from '../routes/route-table';
 import type { ContainerReference } from '../rules/container-reference';
+import type { DialTarget } from '../rules/dial-target';
 import { RuleContext } from '../rules/field-rule';
 
 export interface ValidationInput {
@@ -27,6 +28,8 @@ export interface ValidationOutcome {
   readonly denial?: PolicyDenial;
   /** Containers the request borrows from; the transport inspects them before forwarding. */
   readonly containerReferences?: readonly ContainerReference[];
+  /** Hosts the daemon will dial; the transport resolves and checks them before forwarding. */
+  readonly dialTargets?: readonly DialTarget[];
 }
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;
