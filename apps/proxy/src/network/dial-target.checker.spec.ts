@@ -85,7 +85,7 @@ describe('DialTargetChecker', () => {
     expect((await withBridge.check([target('gw.example.com')]))?.reason).toBe("gw.example.com resolves to 172.17.0.1: the service's own addresses are not allowed");
   });
 
-  it('the real probe (binding) does not take another machine's address for its own', async () => {
+  it("the real probe (binding) does not take another machine's address for its own", async () => {
     const real = new DialTargetChecker(async () => ['192.0.2.200']);
     expect((await real.check([target('elsewhere.example.com')]))).toBeUndefined();
   });
