@@ -13,6 +13,9 @@ export interface BuildContextInspectorOptions {
   readonly check: DockerfileCheck;
 }
 
+/** The largest Dockerfile read; a larger one is refused. */
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+
 /** Raw bytes kept back from the daemon until the decision, whatever else happens. */
 export const HOLD_BACK_BYTES = 512;
 
@@ -152,8 +155,9 @@ export class BuildContextInspector extends Transform {
     });
     this.onGunzipError = undefined;
     await new Promise((resolve) => setImmediate(resolve));
-    if (this.gunzipError && !this.scanner.ended && !this.denial) {
-      this.refuse(`the gzip build context is corrupt (${this.gunzipError.message})`);
+    const error = this.gunzipError as Error | undefined;
+    if (error && !this.scanner.ended && !this.denial) {
+      this.refuse(`the gzip build context is corrupt (${error.message})`);
     }
   }
 
