@@ -47,6 +47,9 @@ describe('dockerfileDialTargets', () => {
     ['ONBUILD ADD', 'FROM busybox\nONBUILD ADD http://127.0.0.1/ /x', undefined, ['Dockerfile:2 ONBUILD ADD 127.0.0.1']],
     ['ONBUILD COPY --from', 'FROM busybox\nonbuild copy --from=localhost/x /a /b', undefined, ['Dockerfile:2 ONBUILD COPY --from localhost']],
     ['CRLF and BOM', '\uFEFFFROM localhost:5000/x\r\n', undefined, ['Dockerfile:1 FROM localhost:5000']],
+    ['U+FEFF is not blank to the parser', 'FROM busybox\nRUN echo \\\n\uFEFF\nFROM localhost:5000/x', undefined, ['Dockerfile:4 FROM localhost:5000']],
+    ['NBSP-indented comment inside a continuation', 'FROM busybox\nRUN echo \\\n\u00a0# c \nADD http://127.0.0.1/ /x', undefined, []],
+    ['an AS that is not a stage name', 'FROM busybox AS localhost:5000/x\nFROM localhost:5000/x', undefined, ['Dockerfile:2 FROM localhost:5000']],
     ['quoted FROM', "FROM 'local'host:5000/x", undefined, ['Dockerfile:1 FROM localhost:5000']],
   ])('%s', (_name, text, buildArgs, expected) => {
     expect(hosts(text, buildArgs)).toEqual(expected);

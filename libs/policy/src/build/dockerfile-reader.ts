@@ -37,6 +37,13 @@ const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
 const ESCAPE_DIRECTIVE_LIKE = /^\s*#\s*escape\s*=/im;
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 const WHITESPACE = /[ \t\r\n\f\v]+/;
+/** Go's unicode.IsSpace, which the parser trims with (JavaScript's \s also has U+FEFF). */
+const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const COMMENT = new RegExp(`^[${GO_SPACE}]*#`);
+const BLANK = new RegExp(`^[${GO_SPACE}]*$`);
+const LEADING_SPACE = new RegExp(`^[${GO_SPACE}]+`);
+/** Stage names the builder accepts; anything else after AS is not a stage. */
+const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 
 /** The hosts the daemon will dial for this Dockerfile; throws DockerfileRefusal. */
 export function dockerfileDialTargets(text: string, options: DockerfileReadOptions = {}): DialTarget[] {
@@ -79,13 +86,13 @@ export function logicalLines(text: string, escape: string): LogicalLine[] {
   const lines = text.replace(/^\uFEFF/, '').split('\n').map((line) => line.replace(/\r$/, ''));
   const continuation = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`);
   const out: LogicalLine[] = [];
-  const isComment = (line: string) => /^[ \t]*#/.test(line);
-  const isBlank = (line: string) => line.trim() === '';
+  const isComment = (line: string) => COMMENT.test(line);
+  const isBlank = (line: string) => BLANK.test(line);
   for (let i = 0; i < lines.length; i++) {
     const first = lines[i];
     if (isComment(first) || isBlank(first)) continue;
     const start = i + 1;
-    let text = first.replace(/^[ \t]+/, '');
+    let text = first.replace(LEADING_SPACE, '');
     let more = continuation.test(text);
     if (more) text = text.replace(continuation, '');
     while (more && i + 1 < lines.length) {
@@ -266,7 +273,7 @@ class Reader {
     this.envNames = new Set();
     const stage = args.length >= 3 && args[1].toLowerCase() === 'as' ? args[2].toLowerCase() : undefined;
     if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image);
-    if (stage !== undefined) this.stages.push(stage);
+    if (stage !== undefined && STAGE_NAME.test(stage)) this.stages.push(stage);
     else this.stages.push(`\0${this.stages.length}`);
   }
 
