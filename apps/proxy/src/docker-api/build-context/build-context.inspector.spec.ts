@@ -49,6 +49,15 @@ function tar(entries: Entry[], endBlocks = 2): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Recomputes the first header's checksum after a test edited its bytes. */
+function rechecksum(archive: Buffer): Buffer {
+  archive.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += archive[i];
+  archive.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return archive;
+}
+
 const pax = (records: Record<string, string>): string =>
   Object.entries(records)
     .map(([key, value]) => {
@@ -175,6 +184,7 @@ describe('BuildContextInspector', () => {
     ['last entry wins', [{ name: 'Dockerfile', content: 'FROM busybox' }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
     ['lowercase fallback', [{ name: 'dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
     ['Dockerfile before fallback', [{ name: 'dockerfile', content: 'FROM localhost/x' }, { name: 'Dockerfile', content: 'FROM busybox' }], undefined, 'FROM busybox'],
+    ['a global header drops the extended headers before it', [{ name: 'Dockerfile', content: 'FROM localhost/x' }, { name: 'p', type: 'x', content: pax({ path: 'Dockerfile' }) }, { name: 'g', type: 'g', content: pax({ comment: 'x' }) }, { name: 'evil', content: 'FROM busybox' }], undefined, 'FROM localhost/x'],
     ['base-256 size', [{ name: 'x', content: 'a'.repeat(600), base256: true }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
     ['header-only types carry no data', [{ name: 'l', type: '2', linkName: 'x', content: '' }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
   ])('reads the Dockerfile named by: %s', async (_name, entries, dockerfile, content) => {
@@ -189,6 +199,7 @@ describe('BuildContextInspector', () => {
     ['a write through a link', tar([{ name: 'd', type: '2', linkName: '.' }, { name: 'd/Dockerfile', content: 'FROM busybox' }]), undefined, 'through the link'],
     ['a link on the Dockerfile path', tar([{ name: 'sub/D', content: 'FROM busybox' }, { name: 'sub', type: '2', linkName: 'evil' }]), 'sub/D', 'directory on the Dockerfile'],
     ['a directory Dockerfile', tar([{ name: 'Dockerfile/', type: '5' }]), undefined, 'not a regular file'],
+    ['a name that is not UTF-8', rechecksum(tar([{ name: 'a', content: '' }]).fill(0xff, 0, 1)), undefined, 'not valid UTF-8'],
     ['a too large Dockerfile', tar([{ name: 'Dockerfile', content: '#'.repeat(5000) }]), undefined, 'larger than'],
     ['bzip2', Buffer.concat([Buffer.from('BZh91AY&SY'), Buffer.alloc(600)]), undefined, 'bzip2'],
     ['zstd', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(600)]), undefined, 'zstd'],

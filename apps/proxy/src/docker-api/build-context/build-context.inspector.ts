@@ -51,6 +51,8 @@ export class BuildContextInspector extends Transform {
   constructor(private readonly options: BuildContextInspectorOptions) {
     super();
     this.scanner = new TarScanner(dockerfileNames(options.dockerfile), options.maxDockerfileBytes);
+    // The query was decoded as UTF-8; a replacement character may stand for bytes the daemon reads differently.
+    if (options.dockerfile?.includes('\uFFFD')) this.refuse('the dockerfile parameter is not valid UTF-8');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -129,6 +129,12 @@ export class TarScanner {
       const prefix = cString(block, 345, star ? 345 + 131 : 500);
       if (prefix !== '') name = `${prefix}/${name}`;
     }
+    if (type === 'g') {
+      // Go's reader hands a global header to the untar (which ignores it) as an
+      // entry of its own: the extended headers read before it do not carry over.
+      this.pax = undefined;
+      this.gnuLongName = this.gnuLongLink = undefined;
+    }
     if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
       if (size > MAX_SPECIAL_FILE_BYTES) throw new ContextRefusal(`a tar extended header is larger than ${MAX_SPECIAL_FILE_BYTES} bytes`);
       this.startData(size, { kind: 'meta', type, chunks: [] });
@@ -221,9 +227,16 @@ export class TarScanner {
   }
 }
 
+/** A NUL-terminated name. Names must be UTF-8: two different invalid byte strings would read the same here but not to the daemon. */
 function cString(buffer: Buffer, start: number, end: number): string {
   const nul = buffer.indexOf(0, start);
-  return buffer.toString('utf8', start, nul === -1 || nul > end ? end : nul);
+  return utf8(buffer.subarray(start, nul === -1 || nul > end ? end : nul));
+}
+
+function utf8(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(bytes)) throw new ContextRefusal('the build context has a name that is not valid UTF-8');
+  return text;
 }
 
 function parseOctal(field: Buffer): number {
@@ -236,7 +249,7 @@ function parseOctal(field: Buffer): number {
 /** Octal, or GNU base-256 when the high bit is set. */
 function parseNumeric(field: Buffer): number {
   if ((field[0] & 0x80) === 0) return parseOctal(field);
-  if (field[0] === 0xff) throw new ContextRefusal('a tar entry size is negative');
+  if ((field[0] & 0x40) !== 0) throw new ContextRefusal('a tar entry size is negative');
   let value = field[0] & 0x7f;
   for (let i = 1; i < field.length; i++) {
     value = value * 256 + field[i];
@@ -269,7 +282,7 @@ function parsePax(data: Buffer): Map<string, string> {
       if (data.subarray(pos).every((byte) => byte === 0)) break;
       throw new ContextRefusal('the build context has a malformed PAX header');
     }
-    const record = data.toString('utf8', space + 1, pos + length - 1);
+    const record = utf8(data.subarray(space + 1, pos + length - 1));
     const eq = record.indexOf('=');
     if (eq <= 0) throw new ContextRefusal('the build context has a malformed PAX header');
     records.set(record.slice(0, eq), record.slice(eq + 1));
