@@ -82,6 +82,19 @@ describe.each(state.clis.map((cli) => ({ cli })))('classic builds through $cli: 
     await run(['rmi', tag]);
   });
 
+  it('reads a Dockerfile sent on stdin (`build -`), refused and allowed', async () => {
+    const refusedTag = tagOf('stdin-bad');
+    const bad = await run(['build', '-t', refusedTag, '-'], { input: 'FROM 127.1:5000/x\n', timeoutMs: 120_000 });
+    expect(bad.stderr).toContain('Dockerfile:1 FROM');
+    expect((await run(['image', 'inspect', refusedTag])).code).not.toBe(0);
+    const tag = tagOf('stdin');
+    const good = await run(['build', '-t', tag, '-'], { input: `FROM ${state.image}\nCMD ["echo", "stdin-ok"]\n`, timeoutMs: 120_000 });
+    expect(good.stderr).not.toMatch(/denied/);
+    expect(good.code).toBe(0);
+    expect(text(await run(['run', '--rm', tag]))).toBe('stdin-ok');
+    await run(['rmi', tag]);
+  });
+
   it('builds an allowed gzip-compressed context', async () => {
     const tag = tagOf('gz');
     const dir = contextDir({ Dockerfile: `FROM ${state.image}\nCOPY a.txt /a.txt\nCMD ["cat", "/a.txt"]\n`, 'a.txt': 'gz-ok\n' });
