@@ -144,6 +144,6 @@ describe('UpstreamProxy on POST /build', () => {
   it('refuses buildargs that are not a JSON object of strings', async () => {
     const response = await post('/v1.41/build?buildargs=%5B1%5D', context('FROM busybox\n'));
     expect(response).toEqual({ status: 418, body: 'buildargs must be a JSON object of strings' });
-    expect(received).toEqual([]);
+    expect(daemonSawEnd).toBe(false);
   });
 });
