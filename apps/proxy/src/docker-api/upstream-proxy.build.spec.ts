@@ -49,6 +49,7 @@ describe('UpstreamProxy on POST /build', () => {
   let proxyServer: Server;
   let received: Buffer[];
   let daemonSawEnd: boolean;
+  let respondEarly = false;
   const records: DecisionRecord[] = [];
 
   beforeAll(async () => {
@@ -56,11 +57,15 @@ describe('UpstreamProxy on POST /build', () => {
     const socketPath = join(dir, 'daemon.sock');
     daemon = createServer((req, res) => {
       const chunks: Buffer[] = [];
+      if (respondEarly) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"stream":"early"}\n');
+      }
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         daemonSawEnd = true;
         received.push(Buffer.concat(chunks));
-        res.writeHead(200, { 'Content-Type': 'application/json' });
+        if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end('{"stream":"built"}\n');
       });
       req.on('close', () => received.push(Buffer.concat(chunks)));
@@ -95,6 +100,7 @@ describe('UpstreamProxy on POST /build', () => {
   beforeEach(() => {
     received = [];
     daemonSawEnd = false;
+    respondEarly = false;
     records.length = 0;
   });
 
@@ -131,6 +137,19 @@ describe('UpstreamProxy on POST /build', () => {
     expect(Math.max(0, ...received.map((b) => b.length))).toBeLessThan(body.length - 1024);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ decision: 'denied', rules: ['remote-address'], route: '/build', status: 403 });
+  });
+
+  it('ends a response the daemon had already begun with an error line', async () => {
+    respondEarly = true;
+    const response = await post('/v1.41/build', context('FROM busybox\nADD http://169.254.169.254/ /x\n'));
+    expect(response.status).toBe(200);
+    const lines = response.body.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines[0]).toEqual({ stream: 'early' });
+    const last = lines[lines.length - 1];
+    expect(last.error).toMatch(/Dockerfile:2 ADD.*\(rule remote-address\)/);
+    expect(last.errorDetail.message).toBe(last.error);
+    expect(daemonSawEnd).toBe(false);
+    expect(records.map((r) => r.decision)).toEqual(['denied']);
   });
 
   it('uses buildargs for FROM and the dockerfile parameter', async () => {
