@@ -50,6 +50,8 @@ describe('dockerfileDialTargets', () => {
     ['U+FEFF is not blank to the parser', 'FROM busybox\nRUN echo \\\n\uFEFF\nFROM localhost:5000/x', undefined, ['Dockerfile:4 FROM localhost:5000']],
     ['NBSP-indented comment inside a continuation', 'FROM busybox\nRUN echo \\\n\u00a0# c \nADD http://127.0.0.1/ /x', undefined, []],
     ['an AS that is not a stage name', 'FROM busybox AS localhost:5000/x\nFROM localhost:5000/x', undefined, ['Dockerfile:2 FROM localhost:5000']],
+    ['an unknown meta ARG that FROM does not use', 'ARG Y=a\nARG X=${Y#a}\nFROM busybox', undefined, []],
+    ['ENV PATH from the image is fine when unused', 'FROM busybox\nENV PATH=/app:$PATH\nADD http://example.com/a /x', undefined, ['Dockerfile:3 ADD example.com']],
     ['quoted FROM', "FROM 'local'host:5000/x", undefined, ['Dockerfile:1 FROM localhost:5000']],
   ])('%s', (_name, text, buildArgs, expected) => {
     expect(hosts(text, buildArgs)).toEqual(expected);
@@ -67,6 +69,9 @@ describe('dockerfileDialTargets', () => {
     ['variable from the base image', 'FROM busybox\nADD $URL /x', undefined, 'not known before the build'],
     ['variable from the base image in --from', 'FROM busybox\nCOPY --from=$IMG /a /b', undefined, 'not known before the build'],
     ['variable in ONBUILD', 'FROM busybox\nARG U=x\nONBUILD ADD $U /x', undefined, 'not known before the build'],
+    ['a meta ARG whose value cannot be worked out', 'ARG Y=xlocalhost:5000/i\nARG X=${Y#x}\nFROM $X', undefined, 'cannot be worked out'],
+    ['an ENV built from a base-image variable', 'FROM busybox\nENV U=${BASE_URL}x\nADD $U /x', undefined, 'not known before the build'],
+    ['an ARG built from a base-image variable', 'FROM busybox\nARG U=$BASE/x\nCOPY --from=$U /a /b', undefined, 'not known before the build'],
     ['heredoc', 'FROM busybox\nRUN <<EOF\necho\nEOF', undefined, 'heredocs'],
     ['heredoc in COPY', 'FROM busybox\nCOPY <<EOF /x\nhi\nEOF', undefined, 'heredocs'],
     ['bad escape directive', '# escape=x\nFROM busybox', undefined, 'escape character'],

@@ -36,6 +36,8 @@ interface LogicalLine {
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
 const ESCAPE_DIRECTIVE_LIKE = /^\s*#\s*escape\s*=/im;
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+/** An ARG whose value cannot be worked out here. */
+const UNKNOWN = Symbol('unknown');
 const WHITESPACE = /[ \t\r\n\f\v]+/;
 /** Go's unicode.IsSpace, which the parser trims with (JavaScript's \s also has U+FEFF). */
 const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
@@ -181,7 +183,7 @@ class Reader {
   private readonly name: string;
   private readonly buildArgs: Readonly<Record<string, string | null>>;
   /** ARGs before the first FROM: the only variables FROM sees. */
-  private readonly meta = new Map<string, string | undefined>();
+  private readonly meta = new Map<string, string | undefined | typeof UNKNOWN>();
   private readonly stages: string[] = [];
   private inStage = false;
   /** Variables whose value this stage sets (ARG with a value, ENV); any other may come from the base image. */
@@ -251,7 +253,18 @@ class Reader {
     return value;
   }
 
-  private readonly metaLookup: VariableLookup = (name) => this.meta.get(name);
+  private readonly metaLookup: VariableLookup = (name) => {
+    const value = this.meta.get(name);
+    if (value === UNKNOWN) throw new UnsupportedWordError(`the value of ${name} cannot be worked out`);
+    return value;
+  };
+
+  /** For ARG/ENV values inside a stage: a variable the stage does not set is unknown. */
+  private readonly stageValueLookup: VariableLookup = (name) => {
+    const value = this.stageVars.get(name);
+    if (value === undefined) throw new UnsupportedWordError(`the value of ${name} is not known`);
+    return value;
+  };
 
   /** Inside a stage: a variable the Dockerfile does not set may come from the base image's ENV. */
   private stageLookup(field: string, onbuild: boolean): VariableLookup {
@@ -288,18 +301,23 @@ class Reader {
       const key = eq === -1 ? word : word.slice(0, eq);
       const given = Object.prototype.hasOwnProperty.call(this.buildArgs, key) ? this.buildArgs[key] : null;
       if (!this.inStage) {
-        let value: string | undefined;
+        let value: string | undefined | typeof UNKNOWN;
         if (typeof given === 'string') value = given;
-        else if (eq !== -1) value = this.expandValue(word.slice(eq + 1), this.metaLookup);
+        else if (eq !== -1) value = this.expandValue(word.slice(eq + 1), this.metaLookup) ?? UNKNOWN;
         this.meta.set(key, value);
         continue;
       }
       let value: string | undefined;
       if (typeof given === 'string') value = given;
-      else if (eq !== -1) value = this.expandValue(word.slice(eq + 1), (name) => this.stageVars.get(name));
-      else value = this.meta.get(key);
-      // ENV wins over ARG of the same name.
-      if (value !== undefined && !this.envNames.has(key)) this.stageVars.set(key, value);
+      else if (eq !== -1) value = this.expandValue(word.slice(eq + 1), this.stageValueLookup);
+      else {
+        const meta = this.meta.get(key);
+        value = meta === UNKNOWN ? undefined : meta;
+      }
+      // ENV wins over ARG of the same name; an ARG whose value is not known here is unknown.
+      if (this.envNames.has(key)) continue;
+      if (value !== undefined) this.stageVars.set(key, value);
+      else this.stageVars.delete(key);
     }
   }
 
@@ -310,13 +328,13 @@ class Reader {
     if (words.length > 0 && !words[0].includes('=')) {
       // Legacy `ENV key value with spaces`.
       const key = words[0];
-      this.setEnv(key, this.expandValue(rest.slice(rest.indexOf(key) + key.length).trim(), (name) => this.stageVars.get(name)));
+      this.setEnv(key, this.expandValue(rest.slice(rest.indexOf(key) + key.length).trim(), this.stageValueLookup));
       return;
     }
     for (const word of words) {
       const eq = word.indexOf('=');
       if (eq === -1) continue;
-      this.setEnv(word.slice(0, eq), this.expandValue(word.slice(eq + 1), (name) => this.stageVars.get(name)));
+      this.setEnv(word.slice(0, eq), this.expandValue(word.slice(eq + 1), this.stageValueLookup));
     }
   }
 
