@@ -149,6 +149,19 @@ describe('dry-run forwards what a rule would deny and records it', () => {
     expect(sidecar.log()).toMatch(/would-deny/);
   });
 
+  it('forwards a build whose Dockerfile a rule refuses, and audits the would-be denial', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'dry-build-'));
+    // Port 1: the daemon's pull fails at once (nothing listens there).
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM localhost:1/x\n');
+    const build = await docker(cli, sidecar.tcpHost, ['build', dir], { timeoutMs: 120_000 });
+    expect(build.code).not.toBe(0);
+    expect(build.stderr).not.toContain('dind-service policy denied');
+    const audit = (await (
+      await fetch(`${sidecar.adminUrl}/audit?decision=dry-run-denied&rule=remote-address&route=/build&limit=5`, { headers: { Authorization: `Bearer ${state.adminToken}` } })
+    ).json()) as { records: Array<{ route: string; messages: string[] }> };
+    expect(audit.records[0]?.messages[0]).toContain('Dockerfile:1 FROM');
+  });
+
   it.each([
     ['a duplicate key', '{"Image":"x","HostConfig":{"Privileged":false,"Privileged":true}}', 'rule body.json'],
     ['an unknown field', '{"Image":"x","HostConfig":{"Privileged":false,"Priviledged":true}}', 'rule body.shape'],

@@ -10,3 +10,5 @@ export type { DialTarget } from './rules/dial-target';
 export { forbiddenHostReason } from './rules/remote-address';
 export type { ContainerReference } from './rules/container-reference';
 export { nextNamespaceReference } from './rules/container-reference';
+export { dockerfileDialTargets, DockerfileRefusal } from './build/dockerfile-reader';
+export type { DockerfileReadOptions } from './build/dockerfile-reader';

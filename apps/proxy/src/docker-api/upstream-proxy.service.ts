@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { AllowedRequest, clampToAudited } from '@dind/policy';
+import { AllowedRequest, clampToAudited, deny, denialMessage, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, PolicyDenial } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
 import { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -7,10 +7,15 @@ import { Readable } from 'node:stream';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { createdObjectField, ResponseCapture } from './created-object';
-import { allowedRecord } from './decision-records';
-import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
+import { DialTargetChecker } from '../network/dial-target.checker';
+import { BuildContextInspector, MAX_DOCKERFILE_BYTES } from './build-context/build-context.inspector';
+import { DockerfileEntry } from './build-context/tar-scanner';
+import { allowedRecord, deniedRecord } from './decision-records';
+import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { clientOf } from './docker-error.filter';
-import { dockerErrorBody, sendDockerError } from './docker-error.response';
+import { denialBody, dockerErrorBody, sendDockerError } from './docker-error.response';
+import { logWouldDeny } from './dry-run.log';
+import { PolicyDeniedError } from './policy-denied.error';
 import { contextOf, RequestContext } from './request-context';
 
 /**
@@ -24,17 +29,29 @@ export class UpstreamProxy implements OnModuleDestroy {
   private readonly agent: Agent;
   private readonly proxy: httpProxy;
   private readonly captures = new WeakMap<IncomingMessage, ResponseCapture>();
+  private readonly upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>();
+  private readonly upstreamResponses = new WeakMap<IncomingMessage, IncomingMessage>();
+  private readonly deniedBuilds = new WeakSet<IncomingMessage>();
 
   constructor(
     private readonly supervisor: DockerdSupervisor,
     @Inject(DOCKER_API_OPTIONS) options: DockerApiOptions,
     @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
     @Inject(DindMetrics) private readonly metrics: DindMetrics,
+    @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
+    private readonly dialTargets: DialTargetChecker,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: options.upstreamMaxSockets, maxFreeSockets: 16 });
     this.proxy = httpProxy.createProxyServer({ agent: this.agent, xfwd: false, ws: false, proxyTimeout: 0 });
-    this.proxy.on('proxyReq', (proxyReq, req, res) => this.cancelWhenClientLeaves(proxyReq, res));
-    this.proxy.on('proxyRes', (proxyRes, req, res) => this.onResponse(proxyRes, req, res as ServerResponse));
+    this.proxy.on('proxyReq', (proxyReq, req, res) => {
+      this.upstreamRequests.set(req, proxyReq);
+      if (this.deniedBuilds.has(req)) proxyReq.destroy();
+      this.cancelWhenClientLeaves(proxyReq, res);
+    });
+    this.proxy.on('proxyRes', (proxyRes, req, res) => {
+      this.upstreamResponses.set(req, proxyRes);
+      this.onResponse(proxyRes, req, res as ServerResponse);
+    });
   }
 
   forward(req: IncomingMessage, res: ServerResponse, context: RequestContext): void {
@@ -54,20 +71,102 @@ export class UpstreamProxy implements OnModuleDestroy {
       req.headers['content-length'] = '0';
     } else {
       req.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
+      if (decision.route.validator === 'build') buffer = this.inspectBuildContext(req, res, context, path);
     }
     const field = createdObjectField(req.method ?? '', decision.route.template);
     const capture = field ? new ResponseCapture(field) : undefined;
     res.once('close', () => {
+      if (this.deniedBuilds.has(req)) return; // recorded as denied
       const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
       const status = res.headersSent ? res.statusCode : 0;
-      this.recorder.record(allowedRecord(context, seen, decision, status, status < 300 ? capture?.objectId() : undefined));
+      // Read at close: a dry-run build inspection may have added its would-deny.
+      this.recorder.record(allowedRecord(context, seen, context.decision ?? decision, status, status < 300 ? capture?.objectId() : undefined));
     });
     if (capture) this.captures.set(req, capture);
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
     this.proxy.web(req, res, { target: this.target(), buffer, selfHandleResponse }, (error: Error) => {
+      if (this.deniedBuilds.has(req)) return; // the upstream request was cut on purpose
       this.logger.warn({ event: 'upstream-error', requestId: context.requestId, method: req.method, path: decision.upstreamUrl, error: error.message });
       sendDockerError(res, 502, dockerErrorBody(`dind-service: the docker daemon is unavailable (${error.message})`));
     });
+  }
+
+  /**
+   * A classic build's context streams through an inspector that reads its
+   * Dockerfile and holds the end of the body until the hosts it names are
+   * checked. A remote context (`remote`, only with remoteBuildContexts) has no
+   * body to inspect.
+   */
+  private inspectBuildContext(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string): Readable | undefined {
+    const decision = context.decision!;
+    const query = new URL(decision.upstreamUrl, 'http://docker').searchParams;
+    if (query.get('remote')) return undefined;
+    const buildArgs = parseBuildArgs(query.get('buildargs'));
+    if (buildArgs === undefined) {
+      throw new PolicyDeniedError(
+        deny('build.context', 'buildargs must be a JSON object of strings', 'query.buildargs', query.get('buildargs')),
+        decision.route,
+        decision.apiVersion,
+      );
+    }
+    const inspector = new BuildContextInspector({
+      dockerfile: query.get('dockerfile') ?? undefined,
+      maxDockerfileBytes: MAX_DOCKERFILE_BYTES,
+      check: (dockerfile) => this.checkDockerfile(dockerfile, buildArgs, req, context, path),
+    });
+    inspector.once('denied', (denial: PolicyDenial) => this.denyBuild(req, res, context, path, denial));
+    req.pipe(inspector);
+    return inspector;
+  }
+
+  private async checkDockerfile(
+    dockerfile: DockerfileEntry,
+    buildArgs: Record<string, string | null>,
+    req: IncomingMessage,
+    context: RequestContext,
+    path: string,
+  ): Promise<PolicyDenial | undefined> {
+    let denial: PolicyDenial | undefined;
+    try {
+      const targets = dockerfileDialTargets(dockerfile.content.toString('utf8'), { buildArgs, name: dockerfile.name });
+      denial = await this.dialTargets.check(targets);
+    } catch (error) {
+      if (error instanceof DockerfileRefusal) {
+        denial = deny(error.rule, error.message, error.field, error.value);
+      } else {
+        this.logger.error({ event: 'build-inspection-failed', requestId: context.requestId, error: (error as Error).message });
+        denial = deny('build.context', 'the build context could not be inspected', 'body');
+      }
+    }
+    if (denial && denial.rule !== 'build.context' && this.policy.policyOptions.dryRun) {
+      const decision = context.decision!;
+      if (!decision.wouldDeny) context.decision = { ...decision, wouldDeny: denial };
+      logWouldDeny(context.requestId, denial, req.method ?? '', path, clientOf(req));
+      return undefined;
+    }
+    return denial;
+  }
+
+  /**
+   * Recorded (and metered) before the client hears of it; the upstream request is
+   * cut, so the daemon sees a truncated context and builds nothing.
+   */
+  private denyBuild(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string, denial: PolicyDenial): void {
+    const decision = context.decision!;
+    this.deniedBuilds.add(req);
+    const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
+    this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, method: seen.method, route: decision.route.template, client: seen.client });
+    this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
+    const upstreamResponse = this.upstreamResponses.get(req);
+    if (!res.headersSent) {
+      upstreamResponse?.unpipe(res);
+      sendDockerError(res, denial.status, denialBody(denial, context.requestId), context.requestId);
+    } else if (!res.writableEnded) {
+      upstreamResponse?.unpipe(res);
+      const message = `${denialMessage(denial)} [request id ${context.requestId}]`;
+      res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
+    }
+    this.upstreamRequests.get(req)?.destroy();
   }
 
   onModuleDestroy(): void {
@@ -133,5 +232,20 @@ export class UpstreamProxy implements OnModuleDestroy {
     delete headers['transfer-encoding'];
     res.writeHead(proxyRes.statusCode ?? 502, headers);
     res.end(body);
+  }
+}
+
+/** The `buildargs` query parameter: a JSON object of strings (null: declared without a value). */
+function parseBuildArgs(raw: string | null): Record<string, string | null> | undefined {
+  if (raw === null || raw === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed === null) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    const entries = Object.entries(parsed as Record<string, unknown>);
+    if (!entries.every(([, value]) => value === null || typeof value === 'string')) return undefined;
+    return Object.fromEntries(entries) as Record<string, string | null>;
+  } catch {
+    return undefined;
   }
 }

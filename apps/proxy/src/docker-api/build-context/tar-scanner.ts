@@ -1,0 +1,292 @@
+import { posix } from 'node:path';
+
+/**
+ * Reads a tar stream the way the daemon's reader (Go archive/tar, then the
+ * build's untar) does, far enough to know which file the build will read as its
+ * Dockerfile: ustar/star prefixes, GNU long names (`L`/`K`), PAX path/size
+ * records, header-only types, last-entry-wins, and symlinks that could redirect
+ * the Dockerfile. Fed in arbitrary chunks; keeps only the Dockerfile's bytes.
+ */
+
+/** The context cannot be inspected (or is malformed); rule build.context. */
+export class ContextRefusal extends Error {}
+
+export const MAX_SPECIAL_FILE_BYTES = 1024 * 1024;
+const MAX_LINK_NAME_BYTES = 16 * 1024 * 1024;
+const BLOCK = 512;
+const REGULAR = new Set(['0', '\0', '7']);
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+
+type Candidate =
+  | { readonly kind: 'file'; readonly content: Buffer }
+  | { readonly kind: 'link' | 'other' | 'too-large' };
+
+export interface DockerfileEntry {
+  readonly name: string;
+  readonly content: Buffer;
+}
+
+/** Entry names as the untar writes them: cleaned, relative to the context root. */
+export function normalizeEntryName(name: string): string {
+  const cleaned = posix.normalize(`/${name}`).replace(/^\/+/, '').replace(/\/+$/, '');
+  return cleaned === '.' ? '' : cleaned;
+}
+
+export class TarScanner {
+  /** Offset (in the tar stream) of the end-of-archive block, once seen. */
+  endOffset: number | undefined;
+  private offset = 0;
+  private readonly block = Buffer.alloc(BLOCK);
+  private blockFill = 0;
+  private state: 'header' | 'data' | 'padding' | 'end' = 'header';
+  private remaining = 0;
+  private padding = 0;
+  private sink: { kind: 'skip' } | { kind: 'meta'; type: string; chunks: Buffer[] } | { kind: 'capture'; name: string; chunks: Buffer[] } = { kind: 'skip' };
+  private pax: Map<string, string> | undefined;
+  private gnuLongName: string | undefined;
+  private gnuLongLink: string | undefined;
+  private readonly links = new Set<string>();
+  private linkBytes = 0;
+  private readonly candidates = new Map<string, Candidate>();
+
+  /**
+   * @param names the Dockerfile's path, and the fallback the builder tries when it is missing
+   */
+  constructor(
+    private readonly names: readonly string[],
+    private readonly maxDockerfileBytes: number,
+  ) {}
+
+  get ended(): boolean {
+    return this.state === 'end';
+  }
+
+  write(chunk: Buffer): void {
+    let i = 0;
+    while (i < chunk.length && this.state !== 'end') {
+      if (this.state === 'header') {
+        const n = Math.min(BLOCK - this.blockFill, chunk.length - i);
+        chunk.copy(this.block, this.blockFill, i, i + n);
+        this.blockFill += n;
+        i += n;
+        if (this.blockFill === BLOCK) {
+          this.blockFill = 0;
+          this.header(this.block);
+          this.offset += BLOCK;
+        }
+      } else if (this.state === 'data') {
+        const n = Math.min(this.remaining, chunk.length - i);
+        if (this.sink.kind !== 'skip') this.sink.chunks.push(Buffer.from(chunk.subarray(i, i + n)));
+        this.remaining -= n;
+        this.offset += n;
+        i += n;
+        if (this.remaining === 0) this.endData();
+      } else {
+        const n = Math.min(this.padding, chunk.length - i);
+        this.padding -= n;
+        this.offset += n;
+        i += n;
+        if (this.padding === 0) this.state = 'header';
+      }
+    }
+  }
+
+  /** The input ended (no end-of-archive blocks is fine, as for Go; a cut entry is not). */
+  finish(): void {
+    if (this.state === 'end') return;
+    if (this.state !== 'header' || this.blockFill !== 0) throw new ContextRefusal('the build context is not a complete tar archive');
+    this.state = 'end';
+    this.endOffset = this.offset;
+  }
+
+  /** The file the builder will read as its Dockerfile, after the archive ended. */
+  dockerfile(): DockerfileEntry {
+    for (const name of this.names) {
+      const candidate = this.candidates.get(name);
+      if (candidate === undefined) continue;
+      if (candidate.kind === 'file') return { name, content: candidate.content };
+      if (candidate.kind === 'too-large') throw new ContextRefusal(`the Dockerfile ${name} is larger than ${this.maxDockerfileBytes} bytes`);
+      if (candidate.kind === 'link') throw new ContextRefusal(`the Dockerfile ${name} is a link; links to a Dockerfile are not inspected`);
+      throw new ContextRefusal(`the Dockerfile ${name} is not a regular file`);
+    }
+    throw new ContextRefusal(`the build context has no Dockerfile ${this.names[0]}`);
+  }
+
+  private header(block: Buffer): void {
+    if (block.every((byte) => byte === 0)) {
+      this.state = 'end';
+      this.endOffset = this.offset;
+      return;
+    }
+    verifyChecksum(block);
+    const type = String.fromCharCode(block[156]);
+    let size = parseNumeric(block.subarray(124, 136));
+    let name = cString(block, 0, 100);
+    let linkName = cString(block, 157, 257);
+    const magic = block.toString('latin1', 257, 263);
+    if (magic === 'ustar\0') {
+      const star = block.toString('latin1', 508, 512) === 'tar\0';
+      const prefix = cString(block, 345, star ? 345 + 131 : 500);
+      if (prefix !== '') name = `${prefix}/${name}`;
+    }
+    if (type === 'g') {
+      // Go's reader hands a global header to the untar (which ignores it) as an
+      // entry of its own: the extended headers read before it do not carry over.
+      this.pax = undefined;
+      this.gnuLongName = this.gnuLongLink = undefined;
+    }
+    if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
+      if (size > MAX_SPECIAL_FILE_BYTES) throw new ContextRefusal(`a tar extended header is larger than ${MAX_SPECIAL_FILE_BYTES} bytes`);
+      this.startData(size, { kind: 'meta', type, chunks: [] });
+      return;
+    }
+    if (type === 'S') throw new ContextRefusal('sparse files in the build context are not inspected');
+    const pax = this.pax;
+    this.pax = undefined;
+    if (pax) {
+      for (const key of pax.keys()) {
+        if (key.startsWith('GNU.sparse')) throw new ContextRefusal('sparse files in the build context are not inspected');
+      }
+      if (pax.has('path')) name = pax.get('path')!;
+      if (pax.has('linkpath')) linkName = pax.get('linkpath')!;
+      if (pax.has('size')) {
+        const value = pax.get('size')!;
+        if (!/^\d+$/.test(value)) throw new ContextRefusal('a tar PAX size record is not a number');
+        size = Number(value);
+      }
+    }
+    if (this.gnuLongName !== undefined) name = this.gnuLongName;
+    if (this.gnuLongLink !== undefined) linkName = this.gnuLongLink;
+    this.gnuLongName = this.gnuLongLink = undefined;
+    void linkName;
+    const effectiveType = type === '\0' && name.endsWith('/') ? '5' : type;
+    const dataSize = HEADER_ONLY.has(effectiveType) ? 0 : size;
+    if (!Number.isSafeInteger(dataSize) || dataSize < 0) throw new ContextRefusal('a tar entry size is out of range');
+    this.startData(dataSize, this.entry(normalizeEntryName(name), effectiveType, dataSize));
+  }
+
+  private entry(name: string, type: string, size: number): TarScanner['sink'] {
+    if (name === '') return { kind: 'skip' };
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      if (this.links.has(parts.slice(0, i).join('/'))) {
+        throw new ContextRefusal(`the build context writes ${name} through the link ${parts.slice(0, i).join('/')}`);
+      }
+    }
+    const isLink = type === '1' || type === '2';
+    if (isLink) {
+      if (!this.links.has(name)) {
+        this.linkBytes += name.length;
+        if (this.linkBytes > MAX_LINK_NAME_BYTES) throw new ContextRefusal('the build context has too many links to inspect');
+        this.links.add(name);
+      }
+      // A link on the Dockerfile's path redirects what the builder reads.
+      for (const candidate of this.names) {
+        if (candidate.startsWith(`${name}/`)) throw new ContextRefusal(`the build context replaces ${name}, a directory on the Dockerfile's path, with a link`);
+      }
+    } else {
+      this.links.delete(name);
+    }
+    if (!this.names.includes(name)) return { kind: 'skip' };
+    if (isLink) {
+      this.candidates.set(name, { kind: 'link' });
+      return { kind: 'skip' };
+    }
+    if (!REGULAR.has(type)) {
+      this.candidates.set(name, { kind: 'other' });
+      return { kind: 'skip' };
+    }
+    if (size > this.maxDockerfileBytes) {
+      this.candidates.set(name, { kind: 'too-large' });
+      return { kind: 'skip' };
+    }
+    return { kind: 'capture', name, chunks: [] };
+  }
+
+  private startData(size: number, sink: TarScanner['sink']): void {
+    this.sink = sink;
+    this.remaining = size;
+    this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (size === 0) this.endData();
+    else this.state = 'data';
+  }
+
+  private endData(): void {
+    const sink = this.sink;
+    this.sink = { kind: 'skip' };
+    this.state = this.padding > 0 ? 'padding' : 'header';
+    if (sink.kind === 'capture') {
+      this.candidates.set(sink.name, { kind: 'file', content: Buffer.concat(sink.chunks) });
+    } else if (sink.kind === 'meta') {
+      const data = Buffer.concat(sink.chunks);
+      if (sink.type === 'x') this.pax = parsePax(data);
+      else if (sink.type === 'L') this.gnuLongName = cString(data, 0, data.length);
+      else if (sink.type === 'K') this.gnuLongLink = cString(data, 0, data.length);
+      // 'g' (PAX global header): the build's untar ignores it.
+    }
+  }
+}
+
+/** A NUL-terminated name. Names must be UTF-8: two different invalid byte strings would read the same here but not to the daemon. */
+function cString(buffer: Buffer, start: number, end: number): string {
+  const nul = buffer.indexOf(0, start);
+  return utf8(buffer.subarray(start, nul === -1 || nul > end ? end : nul));
+}
+
+function utf8(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(bytes)) throw new ContextRefusal('the build context has a name that is not valid UTF-8');
+  return text;
+}
+
+function parseOctal(field: Buffer): number {
+  const text = field.toString('latin1').replace(/^[ \0]+|[ \0]+$/g, '');
+  if (text === '') return 0;
+  if (!/^[0-7]+$/.test(text)) throw new ContextRefusal('the build context is not a tar archive (bad numeric field)');
+  return parseInt(text, 8);
+}
+
+/** Octal, or GNU base-256 when the high bit is set. */
+function parseNumeric(field: Buffer): number {
+  if ((field[0] & 0x80) === 0) return parseOctal(field);
+  if ((field[0] & 0x40) !== 0) throw new ContextRefusal('a tar entry size is negative');
+  let value = field[0] & 0x7f;
+  for (let i = 1; i < field.length; i++) {
+    value = value * 256 + field[i];
+    if (!Number.isSafeInteger(value)) throw new ContextRefusal('a tar entry size is out of range');
+  }
+  return value;
+}
+
+function verifyChecksum(block: Buffer): void {
+  const expected = parseOctal(block.subarray(148, 156));
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : block[i];
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  if (expected !== unsigned && expected !== signed) throw new ContextRefusal('the build context is not a tar archive (bad header checksum)');
+}
+
+/** PAX records: "%d %s=%s\n". */
+function parsePax(data: Buffer): Map<string, string> {
+  const records = new Map<string, string>();
+  let pos = 0;
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos);
+    const length = space === -1 ? NaN : Number(data.toString('latin1', pos, space));
+    if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > data.length || data[pos + length - 1] !== 0x0a) {
+      // Go's reader stops at NUL padding; anything else is a malformed header.
+      if (data.subarray(pos).every((byte) => byte === 0)) break;
+      throw new ContextRefusal('the build context has a malformed PAX header');
+    }
+    const record = utf8(data.subarray(space + 1, pos + length - 1));
+    const eq = record.indexOf('=');
+    if (eq <= 0) throw new ContextRefusal('the build context has a malformed PAX header');
+    records.set(record.slice(0, eq), record.slice(eq + 1));
+    pos += length;
+  }
+  return records;
+}
