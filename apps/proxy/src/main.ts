@@ -51,6 +51,7 @@ async function bootstrap(): Promise<void> {
       dataRoot: config.DOCKER_DATA_ROOT,
       runDir: config.DOCKERD_RUN_DIR,
       extraArgs: config.dockerdArgs,
+      configFile: config.DOCKERD_CONFIG_FILE,
       startTimeoutMs: config.DOCKERD_START_TIMEOUT_MS,
       stopTimeoutMs: config.DOCKERD_STOP_TIMEOUT_MS,
       restartBackoffMs: config.DOCKERD_RESTART_BACKOFF_MS,

@@ -8,6 +8,8 @@ export interface DaemonModuleOptions {
   /** Private directory (mode 0700) for the daemon's socket, exec root and pidfile. */
   readonly runDir: string;
   readonly extraArgs: readonly string[];
+  /** The operator's dockerd config file, read if present; the supervisor enforces its builder entitlements on top. */
+  readonly configFile?: string;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
   readonly restartBackoffMs: number;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -93,14 +93,28 @@ describe('DockerdSupervisor', () => {
     expect(supervisor.apiVersion).toBe('1.47');
     expect(runner.spawned[0].args).toEqual([
       `--host=unix://${opts.runDir}/docker.sock`,
+      `--config-file=${opts.runDir}/daemon.json`,
       `--data-root=${opts.dataRoot}`,
       `--exec-root=${opts.runDir}/exec`,
       `--pidfile=${opts.runDir}/dockerd.pid`,
       '--storage-driver=vfs',
     ]);
     expect(statSync(opts.runDir).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(join(opts.runDir, 'daemon.json'), 'utf8'))).toEqual({
+      builder: { Entitlements: { 'network-host': false, 'security-insecure': false } },
+    });
     await supervisor.stop();
     expect(runner.spawned[0].child.signals).toEqual(['SIGTERM']);
+  });
+
+  it("refuses to start when the operator's daemon config would add a listener", async () => {
+    const opts = options();
+    const configFile = join(opts.runDir, '..', 'operator-daemon.json');
+    writeFileSync(configFile, JSON.stringify({ hosts: ['tcp://0.0.0.0:2375'] }));
+    const runner = new FakeRunner(() => true);
+    const supervisor = new DockerdSupervisor({ ...opts, configFile }, runner);
+    await expect(supervisor.start()).rejects.toThrow('hosts: set by dind-service itself');
+    expect(runner.spawned).toHaveLength(0);
   });
 
   it('removes a stale pidfile whose pid is not our dockerd', async () => {

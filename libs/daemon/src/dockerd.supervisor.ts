@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DAEMON_OPTIONS, DaemonModuleOptions } from './daemon-options';
+import { writeDaemonConfig } from './daemon-config';
 import { pingDaemon, PingResult } from './docker-ping';
 import { ProcessRunner } from './process-runner';
 import { describeUpstream, parseUpstream, UpstreamAddress } from './upstream-address';
@@ -37,7 +38,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
 
   readonly upstream: UpstreamAddress;
   readonly managed: boolean;
-  private readonly paths: { socket: string; execRoot: string; pidfile: string };
+  private readonly paths: { socket: string; execRoot: string; pidfile: string; config: string };
 
   constructor(
     @Inject(DAEMON_OPTIONS) private readonly options: DaemonModuleOptions,
@@ -47,6 +48,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       socket: join(options.runDir, 'docker.sock'),
       execRoot: join(options.runDir, 'exec'),
       pidfile: join(options.runDir, 'dockerd.pid'),
+      config: join(options.runDir, 'daemon.json'),
     };
     this.managed = !options.upstream;
     this.upstream = options.upstream ? parseUpstream(options.upstream) : { socketPath: this.paths.socket };
@@ -114,6 +116,9 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     chmodSync(this.options.runDir, 0o700);
     await this.clearPreviousRun();
     rmSync(this.paths.socket, { force: true });
+    // Written once per start; restarts reuse it. Throws on an operator config
+    // that would add a listener, which stops start-up with the reason.
+    writeDaemonConfig(this.options.configFile, this.paths.config);
   }
 
   /**
@@ -142,6 +147,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private spawnDaemon(): void {
     const args = [
       `--host=unix://${this.paths.socket}`,
+      `--config-file=${this.paths.config}`,
       `--data-root=${this.options.dataRoot}`,
       `--exec-root=${this.paths.execRoot}`,
       `--pidfile=${this.paths.pidfile}`,

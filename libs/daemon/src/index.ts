@@ -1,3 +1,4 @@
+export * from './daemon-config';
 export * from './daemon-get';
 export * from './daemon-options';
 export * from './daemon.module';

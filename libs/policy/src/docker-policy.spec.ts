@@ -1,4 +1,5 @@
 import { DockerPolicy } from './docker-policy';
+import { RESTRICTED } from './options/policy-options';
 import { PolicyDecision } from './policy-request';
 
 const policy = new DockerPolicy({ daemonApiVersion: () => '1.41' });
@@ -208,5 +209,35 @@ describe('hosts the daemon will dial', () => {
     const decision = decideGet(method, url, body);
     expect(decision.allowed).toBe(true);
     expect(((decision.allowed && decision.dialTargets) || []).map((t) => [t.field, t.host])).toEqual(expected);
+  });
+});
+
+describe('BuildKit (option buildkitSessions)', () => {
+  const withBuildkit = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, buildkitSessions: true } });
+  const ask = (p: DockerPolicy, method: string, url: string) => p.decide({ method, url, headers: {} });
+
+  it.each([
+    ['POST', '/v1.41/session'],
+    ['POST', '/v1.52/grpc'],
+    ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
+  ])('refuses %s %s when the option is off, naming it', (method, url) => {
+    const decision = ask(policy, method, url);
+    expect(decision).toMatchObject({ allowed: false, denial: { rule: 'buildkit' } });
+    expect(!decision.allowed && decision.denial.reason).toContain('option buildkitSessions');
+  });
+
+  it.each([
+    ['POST', '/v1.41/session'],
+    ['POST', '/v1.52/grpc'],
+    ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
+  ])('allows %s %s when the option is on', (method, url) => {
+    expect(ask(withBuildkit, method, url).allowed).toBe(true);
+  });
+
+  it('keeps the other build rules with BuildKit: host network, remote URLs, unknown builder versions', () => {
+    expect(ask(withBuildkit, 'POST', '/v1.41/build?version=2&remote=client-session&networkmode=host')).toMatchObject({ allowed: false, denial: { rule: 'host-namespace' } });
+    expect(ask(withBuildkit, 'POST', '/v1.41/build?version=2&remote=https://example.com/ctx.git')).toMatchObject({ allowed: false, denial: { rule: 'remote-context' } });
+    expect(ask(withBuildkit, 'POST', '/v1.41/build?version=3')).toMatchObject({ allowed: false, denial: { rule: 'buildkit' } });
+    expect(ask(policy, 'POST', '/v1.41/build?version=1&remote=client-session')).toMatchObject({ allowed: false, denial: { rule: 'remote-context' } });
   });
 });

@@ -53,6 +53,10 @@ export class AppConfig {
   @IsString()
   DOCKERD_ARGS = '';
 
+  /** The operator's dockerd config, read if it exists; the daemon runs with it plus the enforced builder entitlements. */
+  @Matches(/^\/.+/, { message: 'must be an absolute path' })
+  DOCKERD_CONFIG_FILE = '/etc/docker/daemon.json';
+
   @Transform(toInt) @IsInt() @Min(1000)
   DOCKERD_START_TIMEOUT_MS = 60_000;
 

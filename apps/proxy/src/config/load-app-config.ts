@@ -4,7 +4,9 @@ import { AppConfig } from './app-config';
 
 // dind-service owns these: a second listener would expose the unfiltered daemon,
 // and the paths are where the supervisor looks for the daemon it runs.
-const RESERVED_DOCKERD_FLAGS = /^(-H|--host|--tls\w*|--data-root|--exec-root|--pidfile|-p|-G|--group)(=|$)/;
+// --config-file: the supervisor writes the daemon's config (DOCKERD_CONFIG_FILE
+// merged with the builder entitlements it enforces).
+const RESERVED_DOCKERD_FLAGS = /^(-H|--host|--tls\w*|--data-root|--exec-root|--pidfile|-p|-G|--group|--config-file)(=|$)/;
 
 export class ConfigError extends Error {}
 

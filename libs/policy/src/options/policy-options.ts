@@ -20,6 +20,8 @@ export interface PolicyOptions {
   readonly namespacedSysctls: boolean;
   readonly remoteBuildContexts: boolean;
   readonly hostNetwork: boolean;
+  /** BuildKit builds (`/session`, `/grpc`, `/build?version=2`); the daemon's own entitlements stay off. */
+  readonly buildkitSessions: boolean;
 }
 
 export const RESTRICTED: PolicyOptions = {
@@ -31,6 +33,7 @@ export const RESTRICTED: PolicyOptions = {
   namespacedSysctls: false,
   remoteBuildContexts: false,
   hostNetwork: false,
+  buildkitSessions: false,
 };
 
 export class PolicyOptionsError extends Error {}
@@ -107,6 +110,7 @@ export function parsePolicyOptions(raw: unknown, source: string): PolicyOptions 
     namespacedSysctls: bool('namespacedSysctls'),
     remoteBuildContexts: bool('remoteBuildContexts'),
     hostNetwork: bool('hostNetwork'),
+    buildkitSessions: bool('buildkitSessions'),
   };
   if (problems.length > 0) throw new PolicyOptionsError(`${source}:\n  ${problems.join('\n  ')}`);
   return options;

@@ -19,9 +19,10 @@ describe('the route table', () => {
     },
   );
 
-  it('has no row the specs do not define', () => {
+  it('has no row the specs do not define, except the daemon routes listed here', () => {
     const known = new Set(apiRoutes.routes.map((r) => `${r.method} ${r.path}`));
-    expect(ROUTE_TABLE.map((row) => `${row.method} ${row.template}`).filter((key) => !known.has(key))).toEqual([]);
+    // POST /grpc: BuildKit's control API (buildx's docker driver); the daemon serves it, the specs do not list it.
+    expect(ROUTE_TABLE.map((row) => `${row.method} ${row.template}`).filter((key) => !known.has(key))).toEqual(['POST /grpc']);
   });
 
   it.each(apiRoutes.routes.map((r) => [r.method, r.path]))('a request to %s %s matches its own row and no other', (method, path) => {
@@ -49,7 +50,8 @@ describe('the route table', () => {
     ['POST', '/plugins/pull', 'denied'],
     ['POST', '/services/create', 'denied'],
     ['POST', '/secrets/create', 'denied'],
-    ['POST', '/session', 'denied'],
+    ['POST', '/session', 'validated'],
+    ['POST', '/grpc', 'validated'],
     ['GET', '/containers/json', 'passthrough'],
   ])('%s %s is %s', (method, template, expected) => {
     expect(ROUTE_TABLE.find((row) => row.method === method && row.template === template)?.class).toBe(expected);

@@ -34,7 +34,7 @@ export interface RouteRow {
   readonly clampResponse?: 'ping-header' | 'version-body';
 }
 
-export type QueryValidatorName = 'build' | 'imageCreate' | 'imageSearch' | 'imagePush' | 'distribution';
+export type QueryValidatorName = 'build' | 'buildkit' | 'imageCreate' | 'imageSearch' | 'imagePush' | 'distribution';
 
 const SWARM = 'swarm mode is not offered by dind-service (it would let clients run services outside this policy)';
 const PLUGIN = 'plugins run with host privileges chosen by the plugin author';
@@ -132,7 +132,11 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
     extraQuery: ['cgroupparent', 'cpusetmems', 'isolation', 'ulimits', 'session', 'buildid', 'securityopt'],
   }),
   pass('POST', '/build/prune'),
-  denied('POST', '/session', 'BuildKit sessions are not enabled by this dind-service policy'),
+  // BuildKit: an h2c upgrade carrying the client's session (context, secrets,
+  // auth), and buildx's way to BuildKit's control API. Refused unless the
+  // buildkitSessions option is on.
+  validated('POST', '/session', 'buildkit', 'stream', { hijack: 'tcp' }),
+  validated('POST', '/grpc', 'buildkit', 'stream', { hijack: 'tcp' }),
   validated('GET', '/distribution/{name}/json', 'distribution', 'stream'),
 
   // Networks

@@ -14,6 +14,7 @@ import {
 } from './other-body.validators';
 import {
   validateBuild,
+  validateBuildkit,
   validateDistribution,
   validateImageCreate,
   validateImagePush,
@@ -33,6 +34,7 @@ export const VALIDATORS: Readonly<Record<BodyKindName | QueryValidatorName, Vali
   networkConnect: validateNetworkConnect,
   auth: validateAuth,
   build: validateBuild,
+  buildkit: validateBuildkit,
   imageCreate: validateImageCreate,
   imageSearch: validateImageSearch,
   imagePush: validateImagePush,

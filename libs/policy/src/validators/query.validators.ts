@@ -36,23 +36,35 @@ function buildDenial(input: ValidationInput): PolicyDenial | undefined {
   if (securityOpt && securityOpt !== '[]' && securityOpt !== 'null') {
     return deny('confinement', 'build security options are not allowed', 'query.securityopt', securityOpt);
   }
+  const version = first(input, 'version');
+  const buildkit = version === '2';
+  if (version && version !== '1' && !buildkit) return deny('buildkit', 'unknown builder version', 'query.version', version);
+  if (buildkit && !options.buildkitSessions) {
+    return deny('buildkit', 'BuildKit builds are not enabled by this policy (option buildkitSessions); use the classic builder (DOCKER_BUILDKIT=0)', 'query.version', version);
+  }
   const remote = first(input, 'remote');
+  // With BuildKit the context comes through the client's session.
+  if (buildkit && remote === CLIENT_SESSION) return undefined;
   if (remote && !options.remoteBuildContexts) {
     return deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote);
   }
-  const version = first(input, 'version');
-  if (version && version !== '1') {
-    return deny('buildkit', 'BuildKit is not enabled on this endpoint; use the classic builder (DOCKER_BUILDKIT=0)', 'query.version', version);
-  }
   return undefined;
 }
+
+const CLIENT_SESSION = 'client-session';
+
+/** `/session` and `/grpc`: BuildKit, only when the policy turns it on. */
+export const validateBuildkit = (input: ValidationInput): ValidationOutcome =>
+  input.context.options.buildkitSessions
+    ? {}
+    : { denial: deny('buildkit', 'BuildKit sessions are not enabled by this policy (option buildkitSessions); use the classic builder (DOCKER_BUILDKIT=0)', `${input.route.method} ${input.route.template}`) };
 
 /** Classic builder: the query carries the build's host-facing settings. */
 export function validateBuild(input: ValidationInput): ValidationOutcome {
   const denial = buildDenial(input);
   if (denial) return { denial };
   const remote = first(input, 'remote');
-  if (!remote) return {};
+  if (!remote || (remote === CLIENT_SESSION && first(input, 'version') === '2')) return {};
   const host = urlHostOf(remote.replace(/^git@([^:]+):/, 'ssh://$1/'));
   if (host === undefined) return { denial: deny('remote-address', 'a remote context must be a URL', 'query.remote', remote) };
   return dialOutcome(host, 'query.remote', remote);
