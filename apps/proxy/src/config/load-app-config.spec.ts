@@ -28,6 +28,8 @@ describe('loadAppConfig', () => {
     [{ DOCKERD_ARGS: '-H tcp://0.0.0.0:2376' }, /dockerd argument -H: set by dind-service/],
     [{ DOCKERD_ARGS: '--host=tcp://0.0.0.0:2376' }, /--host=tcp/],
     [{ DOCKERD_ARGS: '--tlsverify' }, /--tlsverify/],
+    [{ DOCKERD_ARGS: '--config-file=/tmp/mine.json' }, /dockerd argument --config-file=\/tmp\/mine.json: set by dind-service/],
+    [{ DOCKERD_CONFIG_FILE: 'daemon.json' }, /DOCKERD_CONFIG_FILE="daemon.json": must be an absolute path/],
   ])('refuses %j at start-up', (env, message) => {
     expect(() => loadAppConfig(env, [])).toThrow(message);
   });
