@@ -19,6 +19,8 @@ describe('dockerfileDialTargets', () => {
     ['lower-case instruction', 'from 127.0.0.1:5000/x', undefined, ['Dockerfile:1 FROM 127.0.0.1:5000']],
     ['--platform flag', 'FROM --platform=linux/amd64 localhost/x AS a', undefined, ['Dockerfile:1 FROM localhost']],
     ['scratch', 'FROM scratch\nCOPY a /a', undefined, []],
+    ['an undeclared proxy build arg in FROM (the builder allows those)', 'FROM ${HTTP_PROXY}/x\n', { HTTP_PROXY: '127.0.0.1:5000' }, ['Dockerfile:1 FROM 127.0.0.1:5000']],
+    ['an undeclared other build arg in FROM (the builder ignores it)', 'FROM busybox${TAG}\n', { TAG: ':5000/x' }, []],
     ['stage name is not an image', 'FROM busybox AS Build\nFROM build\nCOPY --from=BUILD /a /b\nCOPY --from=0 /a /b', undefined, []],
     ['COPY --from an image', 'FROM busybox\nCOPY --from=127.0.0.1:5000/img /a /b', undefined, ['Dockerfile:2 COPY --from 127.0.0.1:5000']],
     ['COPY --from with other flags', 'FROM busybox\nCOPY --chown=1:1 --from="localhost:5000/i" /a /b', undefined, ['Dockerfile:2 COPY --from localhost:5000']],

@@ -179,6 +179,8 @@ function splitWords(text: string, escape: string): string[] {
   return words;
 }
 
+const BUILTIN_BUILD_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+
 class Reader {
   private readonly name: string;
   private readonly buildArgs: Readonly<Record<string, string | null>>;
@@ -254,6 +256,12 @@ class Reader {
   }
 
   private readonly metaLookup: VariableLookup = (name) => {
+    // The builder lets the proxy build args through undeclared (moby's
+    // builtinAllowedBuildArgs), so a --build-arg HTTP_PROXY reaches FROM.
+    if (!this.meta.has(name) && BUILTIN_BUILD_ARGS.has(name)) {
+      const given = Object.prototype.hasOwnProperty.call(this.buildArgs, name) ? this.buildArgs[name] : null;
+      return typeof given === 'string' ? given : undefined;
+    }
     const value = this.meta.get(name);
     if (value === UNKNOWN) throw new UnsupportedWordError(`the value of ${name} cannot be worked out`);
     return value;
