@@ -21,10 +21,21 @@ export function sendDockerError(res: ServerResponse, status: number, body: Buffe
   res.end(body);
 }
 
+// How long a refused client may take to close its side before it is cut.
+const REFUSED_SOCKET_LINGER_MS = 5000;
+
 /** The same answer on a raw socket (upgrade requests never reach an http.ServerResponse). */
 export function writeDockerErrorToSocket(socket: Socket, status: number, reason: string, body: Buffer): void {
   if (socket.destroyed) return;
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`,
   );
+  // After an upgrade the http server no longer reads the socket, and its
+  // sockets are half-open: unread, the client's FIN is never seen, the socket
+  // never closes, and server.close() (shutdown) waits for it forever. Reading
+  // (and discarding) lets the close through; a client that never closes is cut.
+  // Not destroyed at once: unread input at close makes the kernel send a reset
+  // that can overtake the answer.
+  socket.resume();
+  setTimeout(() => socket.destroy(), REFUSED_SOCKET_LINGER_MS).unref();
 }
