@@ -14,6 +14,8 @@ export default async function globalTeardown(): Promise<void> {
     process.kill(state.servicePid, 'SIGTERM');
     const deadline = Date.now() + 60_000;
     while (isAlive(state.servicePid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // Its command line names no run directory, so the sweep below would miss it.
+    if (isAlive(state.servicePid)) process.kill(state.servicePid, 'SIGKILL');
   }
   for (const { pid } of processesMentioning(state.baseDir)) {
     try {
