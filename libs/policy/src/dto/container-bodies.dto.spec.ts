@@ -1,19 +1,4 @@
-import { DtoClass } from './docker-validation.decorators';
-import { BODY_DTOS, toCanonicalPlain, validateDto } from './validate-dto';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- bodies are arbitrary JSON */
-type Body = Record<string, any>;
-type Refusal = [name: string, field: string, reason: RegExp, change: (body: Body) => void];
-
-interface BodyCases {
-  /** What a real client sends. */
-  readonly body: Body;
-  /** Other bodies of the union of API versions that must be accepted too. */
-  readonly accepted?: ReadonlyArray<[name: string, change: (body: Body) => void]>;
-  readonly refused: readonly Refusal[];
-}
-
-const UNKNOWN = /^unknown field/;
+import { BodyCases, describeBodyCases, UNKNOWN } from './body-cases.testing';
 
 // The container bodies other than create (container-create.dto.spec.ts).
 const CASES: Record<'containerStart' | 'containerUpdate' | 'execCreate' | 'execStart' | 'commit', BodyCases> = {
@@ -89,27 +74,4 @@ const CASES: Record<'containerStart' | 'containerUpdate' | 'execCreate' | 'execS
   },
 };
 
-const clone = (body: Body): Body => JSON.parse(JSON.stringify(body));
-
-describe.each(Object.entries(CASES).map(([kind, cases]) => [kind, cases] as const))('the %s body', (kind, cases) => {
-  const cls: DtoClass = BODY_DTOS[kind as keyof typeof BODY_DTOS];
-
-  it.each<[string, (body: Body) => void]>([['what the client sends', () => undefined], ...(cases.accepted ?? [])])(
-    'accepts %s and forwards it unchanged',
-    (_name, change) => {
-      const body = clone(cases.body);
-      change(body);
-      const result = validateDto(cls, body);
-      expect(result).toEqual({ ok: true, value: expect.any(cls) });
-      if (result.ok) expect(toCanonicalPlain(result.value)).toStrictEqual(clone(body));
-    },
-  );
-
-  it.each(cases.refused)('refuses %s, naming %s', (_name, field, reason, change) => {
-    const body = clone(cases.body);
-    change(body);
-    const result = validateDto(cls, body);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.violations).toContainEqual(expect.objectContaining({ field, reason: expect.stringMatching(reason) }));
-  });
-});
+describeBodyCases(CASES);
