@@ -43,6 +43,9 @@ export function validateNetworkConnect(input: ValidationInput): ValidationOutcom
   return connectBody(input);
 }
 
+/** A login's `serveraddress`: a URL or a bare host[:port][/path]. */
+const serverHostOf = (address: string): string => urlHostOf(address) ?? address.split('/')[0];
+
 const authBody = bodyValidator({
   kind: 'auth',
   ruleSets: [
@@ -70,4 +73,3 @@ export function validateAuth(input: ValidationInput): ValidationOutcome {
   return { ...outcome, dialTargets: [{ field: 'serveraddress', value: address, host: serverHostOf(address) }] };
 }
 
-const serverHostOf = (address: string): string => urlHostOf(address) ?? address.split('/')[0];

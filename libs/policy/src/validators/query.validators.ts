@@ -42,16 +42,24 @@ function buildDenial(input: ValidationInput): PolicyDenial | undefined {
   if (buildkit && !options.buildkitSessions) {
     return deny('buildkit', 'BuildKit builds are not enabled by this policy (option buildkitSessions); use the classic builder (DOCKER_BUILDKIT=0)', 'query.version', version);
   }
-  const remote = first(input, 'remote');
-  // With BuildKit the context comes through the client's session.
-  if (buildkit && remote === CLIENT_SESSION) return undefined;
-  if (remote && !options.remoteBuildContexts) {
-    return deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote);
-  }
   return undefined;
 }
 
-const CLIENT_SESSION = 'client-session';
+/**
+ * Where the context comes from: the body (inspected as it streams), the
+ * client's BuildKit session, or a URL the daemon fetches.
+ */
+function contextSourceOutcome(input: ValidationInput): ValidationOutcome {
+  const remote = first(input, 'remote');
+  if (!remote) return {};
+  if (remote === 'client-session' && first(input, 'version') === '2') return {};
+  if (!input.context.options.remoteBuildContexts) {
+    return { denial: deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote) };
+  }
+  const host = urlHostOf(remote.replace(/^git@([^:]+):/, 'ssh://$1/'));
+  if (host === undefined) return { denial: deny('remote-address', 'a remote context must be a URL', 'query.remote', remote) };
+  return dialOutcome(host, 'query.remote', remote);
+}
 
 /** `/session` and `/grpc`: BuildKit, only when the policy turns it on. */
 export const validateBuildkit = (input: ValidationInput): ValidationOutcome =>
@@ -62,12 +70,7 @@ export const validateBuildkit = (input: ValidationInput): ValidationOutcome =>
 /** Classic builder: the query carries the build's host-facing settings. */
 export function validateBuild(input: ValidationInput): ValidationOutcome {
   const denial = buildDenial(input);
-  if (denial) return { denial };
-  const remote = first(input, 'remote');
-  if (!remote || (remote === CLIENT_SESSION && first(input, 'version') === '2')) return {};
-  const host = urlHostOf(remote.replace(/^git@([^:]+):/, 'ssh://$1/'));
-  if (host === undefined) return { denial: deny('remote-address', 'a remote context must be a URL', 'query.remote', remote) };
-  return dialOutcome(host, 'query.remote', remote);
+  return denial ? { denial } : contextSourceOutcome(input);
 }
 
 /** Pull (fromImage) dials a registry; import (fromSrc) reads the body or fetches a URL. */
@@ -77,11 +80,10 @@ export function validateImageCreate(input: ValidationInput): ValidationOutcome {
     const host = urlHostOf(fromSrc);
     if (host === undefined) return { denial: deny('remote-address', 'fromSrc must be "-" (the request body) or an http(s) URL', 'query.fromSrc', fromSrc) };
     const imported = dialOutcome(host, 'query.fromSrc', fromSrc);
-    // fromImage only names the import here; the daemon dials no registry for it.
-    const tag = first(input, 'fromImage');
-    const tagHost = tag === undefined ? undefined : registryHostOf(tag);
-    const tagReason = tagHost === undefined ? undefined : forbiddenHostReason(tagHost);
-    return tagReason && !imported.denial ? { denial: deny('remote-address', tagReason, 'query.fromImage', tag) } : imported;
+    // fromImage only names the import here: its spelling is checked, but the
+    // daemon dials no registry for it, so it is no dial target.
+    const named = registryOutcome(first(input, 'fromImage'), 'query.fromImage');
+    return imported.denial || !named.denial ? imported : { denial: named.denial };
   }
   return registryOutcome(first(input, 'fromImage'), 'query.fromImage');
 }
