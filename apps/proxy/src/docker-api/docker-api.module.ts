@@ -5,6 +5,7 @@ import { DialTargetChecker } from '../network/dial-target.checker';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { ContainerReferenceChecker } from './container-reference.checker';
+import { DaemonSideChecks } from './daemon-side.checks';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
@@ -36,6 +37,7 @@ export class DockerApiModule {
         { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds }) },
         DialTargetChecker,
         ContainerReferenceChecker,
+        DaemonSideChecks,
         DockerPolicyGuard,
         UpstreamProxy,
         HijackHandler,

@@ -2,8 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { DockerPolicy } from '@dind/policy';
 import type { Request } from 'express';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
-import { DialTargetChecker } from '../network/dial-target.checker';
-import { ContainerReferenceChecker } from './container-reference.checker';
+import { DaemonSideChecks } from './daemon-side.checks';
 import { clientOf } from './docker-error.filter';
 import { logWouldDeny } from './dry-run.log';
 import { readJsonBody } from './json-body.reader';
@@ -20,8 +19,7 @@ export class DockerPolicyGuard implements CanActivate {
   constructor(
     @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
     @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
-    private readonly containerReferences: ContainerReferenceChecker,
-    private readonly dialTargets: DialTargetChecker,
+    private readonly daemonSide: DaemonSideChecks,
   ) {}
 
   async canActivate(executionContext: ExecutionContext): Promise<boolean> {
@@ -37,15 +35,10 @@ export class DockerPolicyGuard implements CanActivate {
       if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read, resolved.match.row, resolved.apiVersion);
       body = read;
     }
-    let decision = this.policy.decide({ method: req.method, url, headers: req.headers, body }, resolved);
-    if (!decision.allowed) throw new PolicyDeniedError(decision.denial, decision.route, decision.apiVersion);
-    // What the policy cannot see on its own: the daemon's containers and DNS.
-    // Only requests that carry such references wait for these.
-    const denial =
-      (decision.dialTargets?.length ? await this.dialTargets.check(decision.dialTargets) : undefined) ??
-      (decision.containerReferences?.length ? await this.containerReferences.check(decision.containerReferences) : undefined);
-    if (denial && !this.policy.policyOptions.dryRun) throw new PolicyDeniedError(denial, decision.route, decision.apiVersion);
-    if (denial && !decision.wouldDeny) decision = { ...decision, wouldDeny: denial };
+    const decided = this.policy.decide({ method: req.method, url, headers: req.headers, body }, resolved);
+    if (!decided.allowed) throw new PolicyDeniedError(decided.denial, decided.route, decided.apiVersion);
+    const decision = await this.daemonSide.settle(decided);
+    if ('rule' in decision) throw new PolicyDeniedError(decision, decided.route, decided.apiVersion);
     if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, req.method, url, clientOf(req));
     context.decision = decision;
     return true;

@@ -6,6 +6,7 @@ import { connect, Socket } from 'node:net';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
+import { DaemonSideChecks } from './daemon-side.checks';
 import { allowedRecord, deniedRecord } from './decision-records';
 import { denialBody, dockerErrorBody, writeDockerErrorToSocket } from './docker-error.response';
 import { contextOf, RequestContext } from './request-context';
@@ -31,6 +32,7 @@ export class HijackHandler {
     private readonly supervisor: DockerdSupervisor,
     @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
     @Inject(DindMetrics) private readonly metrics: DindMetrics,
+    private readonly daemonSide: DaemonSideChecks,
   ) {}
 
   get openStreams(): number {
@@ -68,8 +70,10 @@ export class HijackHandler {
       body = read.body;
       rest = read.rest;
     }
-    const decision = this.policy.decide({ method, url, headers: req.headers, body }, resolved);
-    if (!decision.allowed) return refuse(decision.denial, decision.route, decision.apiVersion);
+    const decided = this.policy.decide({ method, url, headers: req.headers, body }, resolved);
+    if (!decided.allowed) return refuse(decided.denial, decided.route, decided.apiVersion);
+    const decision = await this.daemonSide.settle(decided);
+    if ('rule' in decision) return refuse(decision, decided.route, decided.apiVersion);
     if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, method, url, client.remoteAddress ?? 'unix-socket');
     if (this.supervisor.state !== 'ready') {
       return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(`dind-service: the docker daemon is ${this.supervisor.state}`));

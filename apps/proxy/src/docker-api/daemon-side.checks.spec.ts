@@ -1,0 +1,31 @@
+import { AllowedRequest, deny, DockerPolicy, RESTRICTED } from '@dind/policy';
+import { DialTargetChecker } from '../network/dial-target.checker';
+import { ContainerReferenceChecker } from './container-reference.checker';
+import { DaemonSideChecks } from './daemon-side.checks';
+
+const refused = deny('remote-address', 'vm resolves to 127.0.0.1', 'query.fromImage', 'vm:5000/x');
+const dial = { check: jest.fn(async () => refused) } as unknown as DialTargetChecker;
+const containers = { check: jest.fn(async () => undefined) } as unknown as ContainerReferenceChecker;
+const checks = (dryRun: boolean) =>
+  new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun } }), dial, containers);
+const allowed = (extra: Partial<AllowedRequest> = {}) => ({ allowed: true, upstreamUrl: '/v1.41/images/create', params: {}, apiVersion: '1.41', ...extra }) as AllowedRequest;
+const withTarget = allowed({ dialTargets: [{ field: 'query.fromImage', value: 'vm:5000/x', host: 'vm:5000' }] });
+
+describe('DaemonSideChecks', () => {
+  beforeEach(() => jest.clearAllMocks());
+
+  it('asks nothing of DNS or the daemon for a request that names no host or container', async () => {
+    const decision = allowed();
+    expect(await checks(false).settle(decision)).toBe(decision);
+    expect(dial.check).not.toHaveBeenCalled();
+    expect(containers.check).not.toHaveBeenCalled();
+  });
+
+  it("answers a checker's refusal", async () => {
+    expect(await checks(false).settle(withTarget)).toBe(refused);
+  });
+
+  it('in dry-run forwards the request with the refusal as its would-be denial', async () => {
+    expect(await checks(true).settle(withTarget)).toEqual({ ...withTarget, wouldDeny: refused });
+  });
+});
