@@ -43,6 +43,8 @@ describe('borrowing from another container requires that it satisfies the policy
 
     it.each([
       ['--volumes-from a container with a host bind', () => ['--volumes-from', names.hostBind], 'so taking its volumes is not allowed'],
+      ['--volumes-from it with an SELinux mode (the daemon splits at the first colon)', () => ['--volumes-from', `${names.hostBind}:z`], 'so taking its volumes is not allowed'],
+      ['--volumes-from a container that does not exist (not checked, so not lent)', () => ['--volumes-from', 'no-such-container'], 'no such container'],
       ['--net container: of a host-network container', () => ['--net', `container:${names.hostNet}`], 'so joining its network namespace is not allowed'],
       ['--net container: of a container that joined a host-network one', () => ['--net', `container:${names.chained}`], 'so joining its network namespace is not allowed'],
       ['--pid container: of a container with a host bind', () => ['--pid', `container:${names.hostBind}`], 'so joining its PID namespace is not allowed'],

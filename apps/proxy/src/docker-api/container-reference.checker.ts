@@ -25,10 +25,9 @@ export class ContainerReferenceChecker {
   async check(references: readonly ContainerReference[]): Promise<PolicyDenial | undefined> {
     for (const first of references) {
       let reference: ContainerReference | undefined = first;
-      for (let hop = 0; reference && hop < MAX_NAMESPACE_HOPS; hop++) {
+      for (let hop = 0; reference; hop++) {
+        if (hop === MAX_NAMESPACE_HOPS) return refusal(first, `the chain of namespace joins is longer than ${MAX_NAMESPACE_HOPS}`);
         const inspected = await this.inspect(reference);
-        // No such container: the daemon refuses the request itself.
-        if (inspected === undefined) break;
         if ('rule' in inspected) return inspected;
         const denial = this.policy.checkReferencedContainer(reference, inspected.body);
         if (denial) return denial;
@@ -38,13 +37,14 @@ export class ContainerReferenceChecker {
     return undefined;
   }
 
-  private async inspect(reference: ContainerReference): Promise<{ body: unknown } | PolicyDenial | undefined> {
+  private async inspect(reference: ContainerReference): Promise<{ body: unknown } | PolicyDenial> {
     // Unversioned: the daemon answers in its own version, whatever that is.
     const path = `/containers/${encodeURIComponent(reference.ref)}/json`;
-    const cannot = (why: string) => deny('container-reference', `cannot inspect container ${JSON.stringify(reference.ref)} to check it (${why})`, reference.field, reference.value);
+    const cannot = (why: string) => refusal(reference, `cannot inspect container ${JSON.stringify(reference.ref)} to check it (${why})`);
     try {
       const answer = await getFromDaemon(this.supervisor.upstream, path, INSPECT_TIMEOUT_MS);
-      if (answer.status === 404) return undefined;
+      // Fail closed: a name the inspect does not find is not one that was checked.
+      if (answer.status === 404) return cannot('no such container');
       if (answer.status !== 200) return cannot(`the daemon answered ${answer.status}`);
       return { body: answer.body };
     } catch (error) {
@@ -52,3 +52,5 @@ export class ContainerReferenceChecker {
     }
   }
 }
+
+const refusal = (reference: ContainerReference, reason: string): PolicyDenial => deny('container-reference', reason, reference.field, reference.value);

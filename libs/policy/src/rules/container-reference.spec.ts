@@ -50,6 +50,7 @@ function variant(change: (container: ReturnType<typeof compliant>) => void) {
 describe('containers a request borrows from', () => {
   it.each([
     ['VolumesFrom with a mode', { VolumesFrom: ['web:ro', 'db'] }, [['HostConfig.VolumesFrom[0]', 'web', 'volumes-from'], ['HostConfig.VolumesFrom[1]', 'db', 'volumes-from']]],
+    ['VolumesFrom with a label mode (the daemon splits at the first colon)', { VolumesFrom: ['web:z', 'db:ro:x'] }, [['HostConfig.VolumesFrom[0]', 'web', 'volumes-from'], ['HostConfig.VolumesFrom[1]', 'db', 'volumes-from']]],
     ['a network namespace join', { NetworkMode: 'container:abc123' }, [['HostConfig.NetworkMode', 'abc123', 'network']]],
     ['PID and IPC joins', { PidMode: 'container:a', IpcMode: 'container:b' }, [['HostConfig.PidMode', 'a', 'pid'], ['HostConfig.IpcMode', 'b', 'ipc']]],
     ['nothing borrowed', { NetworkMode: 'bridge', IpcMode: 'shareable', VolumesFrom: null }, []],

@@ -22,10 +22,13 @@ export interface ContainerReference {
 
 const NAMESPACE_FIELDS = { network: 'NetworkMode', pid: 'PidMode', ipc: 'IpcMode' } as const;
 
-/** `name[:ro|:rw]` → name (the daemon's parser splits at the last colon). */
+/**
+ * `name[:mode]` → name. The daemon splits at the first colon and accepts more
+ * modes than ro/rw (SELinux z/Z), so the name is everything before it.
+ */
 function volumesFromName(entry: string): string {
-  const colon = entry.lastIndexOf(':');
-  return colon > 0 && /^(ro|rw)$/.test(entry.slice(colon + 1)) ? entry.slice(0, colon) : entry;
+  const colon = entry.indexOf(':');
+  return colon === -1 ? entry : entry.slice(0, colon);
 }
 
 /** `container:<ref>` → ref. */
