@@ -1,9 +1,20 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, RequestListener, Server } from 'node:http';
+import { createServer, RequestListener, Server, STATUS_CODES } from 'node:http';
 import { Server as NetServer, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { HijackHandler } from './docker-api/hijack.handler';
+import { dockerErrorBody, writeDockerErrorToSocket } from './docker-api/docker-error.response';
+import { ClientLimits, clientKeyOf, LimitRefusal } from './limits/client-limits';
+import { DindMetrics } from './observability/dind-metrics';
+
+/** How the listeners guard themselves against clients that hold without asking. */
+export interface ListenerGuards {
+  readonly limits: ClientLimits;
+  readonly metrics: DindMetrics;
+  readonly headersTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+}
 
 export interface ListenerSettings {
   readonly port?: number;
@@ -24,6 +35,7 @@ export class ApiListeners {
     private readonly app: RequestListener,
     private readonly hijack: HijackHandler,
     private readonly protect: (server: NetServer) => void,
+    private readonly guards: ListenerGuards,
   ) {}
 
   async listen(settings: ListenerSettings): Promise<void> {
@@ -62,12 +74,21 @@ export class ApiListeners {
   }
 
   private createServer(): Server {
-    const server = createServer(this.app);
+    const { headersTimeoutMs, maxHeaderBytes } = this.guards;
+    const server = createServer({
+      maxHeaderSize: maxHeaderBytes,
+      headersTimeout: headersTimeoutMs,
+      // Image loads, build contexts and `logs -f` run for as long as they run;
+      // a stalled body is caught by BODY_TIMEOUT_MS instead.
+      requestTimeout: 0,
+      // Node checks the header deadline this often; the default (30 s) would
+      // let a slow client hold its connection up to twice HEADERS_TIMEOUT_MS.
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+    }, this.app);
     this.protect(server);
-    // Image loads, build contexts and `logs -f` run for as long as they run.
-    server.requestTimeout = 0;
+    server.on('connection', (socket: Socket) => this.admit(socket));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.answerClientError(error, socket));
     server.timeout = 0;
-    server.headersTimeout = 60_000;
     server.keepAliveTimeout = 5_000;
     server.on('upgrade', (req, socket: Socket, head: Buffer) => {
       this.hijack.handle(req, socket, head).catch((error: Error) => {
@@ -78,5 +99,33 @@ export class ApiListeners {
     // Hijacked sockets leave the server's bookkeeping; server.close() does not wait for them.
     this.servers.push(server);
     return server;
+  }
+
+  /** Per-client connection limit: refused before a byte of the request is read. */
+  private admit(socket: Socket): void {
+    if (socket.destroyed) return;
+    const refusal = this.guards.limits.admitConnection(socket);
+    if (!refusal) return;
+    this.guards.metrics.limitRefusals.inc({ limit: refusal.limit });
+    this.logger.debug(`refused a connection from ${clientKeyOf(socket)}: ${refusal.message}`);
+    writeDockerErrorToSocket(socket, refusal.status, STATUS_CODES[refusal.status] ?? 'Error', dockerErrorBody(`dind-service: ${refusal.message}`));
+  }
+
+  /** Requests Node refuses before they are parsed: too slow, too large, malformed. */
+  private answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const refusal: LimitRefusal | undefined =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? { limit: 'header-timeout', status: 408, message: `the request head did not arrive within ${this.guards.headersTimeoutMs} ms (limit HEADERS_TIMEOUT_MS)` }
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? { limit: 'header-size', status: 431, message: `the request head is larger than ${this.guards.maxHeaderBytes} bytes (limit MAX_HEADER_BYTES)` }
+          : undefined;
+    if (refusal) this.guards.metrics.limitRefusals.inc({ limit: refusal.limit });
+    const status = refusal?.status ?? 400;
+    const message = refusal ? `dind-service: ${refusal.message}` : `dind-service: malformed HTTP request (${error.code ?? error.message})`;
+    writeDockerErrorToSocket(socket, status, STATUS_CODES[status] ?? 'Error', dockerErrorBody(message));
   }
 }

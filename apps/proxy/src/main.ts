@@ -18,6 +18,8 @@ import { DecisionRecorder } from './observability/decision-recorder';
 import { DindMetrics } from './observability/dind-metrics';
 import { join } from 'node:path';
 import { ContainerNetworkWatcher } from './network/container-network.watcher';
+import { UpstreamPool } from './upstream/upstream-pool';
+import { ClientLimits } from './limits/client-limits';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -73,7 +75,13 @@ async function bootstrap(): Promise<void> {
   };
   pruneAudit();
   setInterval(pruneAudit, 3_600_000).unref();
-  const metrics = new DindMetrics(supervisor, policy);
+  const pool = new UpstreamPool(supervisor.upstream, { maxSockets: config.UPSTREAM_MAX_SOCKETS, queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS });
+  const limits = new ClientLimits({
+    clientMaxConnections: config.CLIENT_MAX_CONNECTIONS,
+    clientMaxStreams: config.CLIENT_MAX_STREAMS,
+    maxStreams: config.MAX_STREAMS,
+  });
+  const metrics = new DindMetrics(supervisor, policy, pool);
   const recorder = new DecisionRecorder(metrics, audit, config.AUDIT_STDOUT === 'true');
 
   const admin = await NestFactory.create(
@@ -87,6 +95,8 @@ async function bootstrap(): Promise<void> {
       host: config.ADMIN_HOST,
       metricsRequireToken: config.METRICS_REQUIRE_TOKEN === 'true',
       auditStrict: config.AUDIT_STRICT === 'true',
+      pool,
+      readyTimeoutMs: config.READY_TIMEOUT_MS,
     }),
     { logger },
   );
@@ -103,7 +113,9 @@ async function bootstrap(): Promise<void> {
       recorder,
       metrics,
       maxJsonBodyBytes: config.MAX_JSON_BODY_BYTES,
-      upstreamMaxSockets: config.UPSTREAM_MAX_SOCKETS,
+      bodyTimeoutMs: config.BODY_TIMEOUT_MS,
+      pool,
+      limits,
     }),
     // Nest's JSON parser silently keeps the last of duplicate keys; the policy
     // must see the raw bytes to refuse them.
@@ -111,7 +123,12 @@ async function bootstrap(): Promise<void> {
   );
   (api.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   await api.init();
-  const listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler), protect);
+  const listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler), protect, {
+    limits,
+    metrics,
+    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+    maxHeaderBytes: config.MAX_HEADER_BYTES,
+  });
 
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string, exitCode: number) => {
@@ -121,6 +138,7 @@ async function bootstrap(): Promise<void> {
       networks.stop();
       await listeners.close(config.SHUTDOWN_GRACE_MS);
       await api.close();
+      pool.destroy();
       await daemon.close();
       await admin.close();
       audit.close();

@@ -6,4 +6,6 @@ export interface AdminOptions {
   readonly host: string;
   readonly metricsRequireToken: boolean;
   readonly auditStrict: boolean;
+  /** Deadline of readiness's `_ping` through the forwarding pool. */
+  readonly readyTimeoutMs: number;
 }

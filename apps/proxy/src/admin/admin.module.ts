@@ -10,6 +10,7 @@ import { ADMIN_OPTIONS, AdminOptions } from './admin-options';
 import { AuditController } from './audit.controller';
 import { DaemonHealthIndicator } from './daemon.health';
 import { HealthController } from './health.controller';
+import { UpstreamPool } from '../upstream/upstream-pool';
 import { MetricsAuthGuard, MetricsController } from './metrics.controller';
 
 export interface AdminModuleOptions extends AdminOptions {
@@ -18,12 +19,13 @@ export interface AdminModuleOptions extends AdminOptions {
   readonly metrics: DindMetrics;
   readonly audit: AuditStore;
   readonly recorder: DecisionRecorder;
+  readonly pool: UpstreamPool;
 }
 
 /** Operators' API on ADMIN_PORT: never the Docker API's listener. */
 @Module({})
 export class AdminModule {
-  static forRoot({ supervisor, lifecycle, metrics, audit, recorder, ...options }: AdminModuleOptions): DynamicModule {
+  static forRoot({ supervisor, lifecycle, metrics, audit, recorder, pool, ...options }: AdminModuleOptions): DynamicModule {
     return {
       module: AdminModule,
       imports: [TerminusModule.forRoot({ logger: false })],
@@ -34,6 +36,7 @@ export class AdminModule {
         { provide: DindMetrics, useValue: metrics },
         { provide: AuditStore, useValue: audit },
         { provide: DecisionRecorder, useValue: recorder },
+        { provide: UpstreamPool, useValue: pool },
         { provide: ADMIN_OPTIONS, useValue: options },
         AdminAuthGuard,
         MetricsAuthGuard,

@@ -83,9 +83,41 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1024)
   MAX_JSON_BODY_BYTES = 1_048_576;
 
-  /** Upper bound of kept-alive connections to the daemon. */
+  /** Kept-alive daemon connections shared by short requests (long-lived ones get their own). */
   @Transform(toInt) @IsInt() @Min(1)
   UPSTREAM_MAX_SOCKETS = 128;
+
+  /** How long a short request waits for one of those before it gets 503. */
+  @Transform(toInt) @IsInt() @Min(100)
+  UPSTREAM_QUEUE_TIMEOUT_MS = 10_000;
+
+  /** Long-lived streams (follow streams, transfers, attach, exec) the whole service holds, each a daemon connection of its own. */
+  @Transform(toInt) @IsInt() @Min(1)
+  MAX_STREAMS = 4096;
+
+  /** Concurrent API connections per client (TCP: per address; the unix socket counts as one client). */
+  @Transform(toInt) @IsInt() @Min(1)
+  CLIENT_MAX_CONNECTIONS = 512;
+
+  /** Concurrent long-lived streams per client. */
+  @Transform(toInt) @IsInt() @Min(1)
+  CLIENT_MAX_STREAMS = 256;
+
+  /** How long a client may take to send a request's headers (slowloris). */
+  @Transform(toInt) @IsInt() @Min(1000)
+  HEADERS_TIMEOUT_MS = 30_000;
+
+  /** How long a request body may stop arriving while the proxy reads it (a JSON body: the whole body). */
+  @Transform(toInt) @IsInt() @Min(1000)
+  BODY_TIMEOUT_MS = 60_000;
+
+  /** Largest request head (request line and headers). */
+  @Transform(toInt) @IsInt() @Min(8192)
+  MAX_HEADER_BYTES = 131_072;
+
+  /** Deadline of the readiness probe's request through the forwarding pool. */
+  @Transform(toInt) @IsInt() @Min(100)
+  READY_TIMEOUT_MS = 2000;
 
   /** The service's own state: the audit database lives here. */
   @Matches(/^\/.+/, { message: 'must be an absolute path' })

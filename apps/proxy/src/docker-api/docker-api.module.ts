@@ -11,6 +11,8 @@ import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
 import { HijackHandler } from './hijack.handler';
 import { UpstreamProxy } from './upstream-proxy.service';
+import { UpstreamPool } from '../upstream/upstream-pool';
+import { ClientLimits } from '../limits/client-limits';
 
 export interface DockerApiModuleOptions extends DockerApiOptions {
   /** Shared with the admin application: one daemon, supervised once. */
@@ -20,12 +22,15 @@ export interface DockerApiModuleOptions extends DockerApiOptions {
   readonly hostNetworkIds: () => readonly string[];
   readonly recorder: DecisionRecorder;
   readonly metrics: DindMetrics;
+  /** Shared with the admin application: readiness probes the same pool. */
+  readonly pool: UpstreamPool;
+  readonly limits: ClientLimits;
 }
 
 /** The proxied Docker API: its own Nest application on its own listeners. */
 @Module({})
 export class DockerApiModule {
-  static forRoot({ supervisor, policy, resolveHostPath, hostNetworkIds, recorder, metrics, ...options }: DockerApiModuleOptions): DynamicModule {
+  static forRoot({ supervisor, policy, resolveHostPath, hostNetworkIds, recorder, metrics, pool, limits, ...options }: DockerApiModuleOptions): DynamicModule {
     return {
       module: DockerApiModule,
       controllers: [DockerProxyController],
@@ -34,6 +39,8 @@ export class DockerApiModule {
         { provide: DOCKER_API_OPTIONS, useValue: options },
         { provide: DecisionRecorder, useValue: recorder },
         { provide: DindMetrics, useValue: metrics },
+        { provide: UpstreamPool, useValue: pool },
+        { provide: ClientLimits, useValue: limits },
         { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds }) },
         DialTargetChecker,
         ContainerReferenceChecker,

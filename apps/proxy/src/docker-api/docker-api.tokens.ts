@@ -3,5 +3,6 @@ export const DOCKER_API_OPTIONS = 'DOCKER_API_OPTIONS';
 
 export interface DockerApiOptions {
   readonly maxJsonBodyBytes: number;
-  readonly upstreamMaxSockets: number;
+  /** How long a body may stop arriving while the proxy reads it (JSON bodies: the whole body). */
+  readonly bodyTimeoutMs: number;
 }

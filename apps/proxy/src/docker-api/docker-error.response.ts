@@ -17,7 +17,13 @@ export function sendDockerError(res: ServerResponse, status: number, body: Buffe
     res.destroy();
     return;
   }
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length, ...(requestId ? { 'X-Request-Id': requestId } : {}) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': body.length,
+    ...(requestId ? { 'X-Request-Id': requestId } : {}),
+    // The rest of a body that is too slow or too large is not worth reading.
+    ...(status === 408 || status === 413 ? { Connection: 'close' } : {}),
+  });
   res.end(body);
 }
 

@@ -31,7 +31,7 @@ export class DockerPolicyGuard implements CanActivate {
     if ('rule' in resolved) throw new PolicyDeniedError(resolved);
     let body: Buffer | undefined;
     if (resolved.match.row.body === 'json') {
-      const read = await readJsonBody(req, this.options.maxJsonBodyBytes);
+      const read = await readJsonBody(req, this.options.maxJsonBodyBytes, this.options.bodyTimeoutMs);
       if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read, resolved.match.row, resolved.apiVersion);
       body = read;
     }

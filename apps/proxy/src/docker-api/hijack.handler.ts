@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AllowedRequest, DockerPolicy, PolicyDenial, RouteRow } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
-import { IncomingMessage } from 'node:http';
+import { IncomingMessage, request, STATUS_CODES } from 'node:http';
 import { connect, Socket } from 'node:net';
+import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
+import { bodyTimeoutRefusal } from '../limits/body-idle';
+import { UpstreamFraming, upstreamFraming } from '../upstream/upstream-framing';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
@@ -12,8 +15,26 @@ import { denialBody, dockerErrorBody, writeDockerErrorToSocket } from './docker-
 import { contextOf, RequestContext } from './request-context';
 import { logWouldDeny } from './dry-run.log';
 
-// Headers we rewrite when the body is replaced by its canonical form.
-const BODY_FRAMING = new Set(['content-length', 'transfer-encoding', 'content-type']);
+type Seen = Parameters<typeof allowedRecord>[1];
+
+// Headers that describe one hop, not the message: the answer relayed on a
+// declined upgrade is framed anew (Connection: close).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+function stripHopByHop(rawHeaders: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (!HOP_BY_HOP.has(rawHeaders[i].toLowerCase())) kept.push(rawHeaders[i], rawHeaders[i + 1]);
+  }
+  return kept;
+}
+
+/** The daemon's response head as it sent it (or with `rawHeaders` instead of its own). */
+function responseHead(response: IncomingMessage, rawHeaders: readonly string[] = response.rawHeaders): string {
+  const lines = [`HTTP/1.1 ${response.statusCode} ${response.statusMessage ?? ''}`];
+  for (let i = 0; i < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
 
 /**
  * `Connection: Upgrade` requests (attach, exec start, websocket attach) arrive on
@@ -33,6 +54,7 @@ export class HijackHandler {
     @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
     @Inject(DindMetrics) private readonly metrics: DindMetrics,
     private readonly daemonSide: DaemonSideChecks,
+    @Inject(ClientLimits) private readonly limits: ClientLimits,
   ) {}
 
   get openStreams(): number {
@@ -49,12 +71,11 @@ export class HijackHandler {
     const context = contextOf(req);
     const url = req.url ?? '';
     const method = req.method ?? 'GET';
-    const seen = { method, path: url, client: client.remoteAddress ? `${client.remoteAddress}:${client.remotePort}` : 'unix-socket', hijacked: true };
+    const seen: Seen = { method, path: url, client: client.remoteAddress ? `${client.remoteAddress}:${client.remotePort}` : 'unix-socket', hijacked: true };
     const refuse = (denial: PolicyDenial, route?: RouteRow, apiVersion?: string) => {
       this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, client: seen.client });
       this.recorder.record(deniedRecord(context, seen, denial, route, apiVersion));
-      const reason = denial.status === 413 ? 'Payload Too Large' : denial.status === 400 ? 'Bad Request' : 'Forbidden';
-      writeDockerErrorToSocket(client, denial.status, reason, denialBody(denial, context.requestId));
+      writeDockerErrorToSocket(client, denial.status, STATUS_CODES[denial.status] ?? 'Error', denialBody(denial, context.requestId));
     };
     const resolved = this.policy.resolve(method, url);
     if ('rule' in resolved) return refuse(resolved);
@@ -64,6 +85,10 @@ export class HijackHandler {
 
     let rest = head;
     let body: Buffer | undefined;
+    if (resolved.match.row.body !== 'json' && hasBody(req)) {
+      // The daemon reads no body on these routes; the bytes would become stream input nobody checked.
+      return refuse({ status: 400, rule: 'body.framing', reason: 'an upgrade request to this endpoint carries no body', field: 'Content-Length' }, resolved.match.row, resolved.apiVersion);
+    }
     if (resolved.match.row.body === 'json') {
       const read = await this.readBody(req, client, head);
       if (!('body' in read)) return refuse(read, resolved.match.row, resolved.apiVersion);
@@ -79,48 +104,58 @@ export class HijackHandler {
       return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(`dind-service: the docker daemon is ${this.supervisor.state}`));
     }
 
-    const forwardedBody = decision.body ?? (body && body.length > 0 ? undefined : Buffer.alloc(0));
-    const lines = [`${method} ${decision.upstreamUrl} HTTP/1.1`];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i];
-      if (forwardedBody && BODY_FRAMING.has(name.toLowerCase())) continue;
-      lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
-    }
-    if (forwardedBody && forwardedBody.length > 0) {
-      lines.push('Content-Type: application/json', `Content-Length: ${forwardedBody.length}`);
-    } else if (forwardedBody) {
-      lines.push('Content-Length: 0');
-    }
+    if (client.destroyed) return;
+    const release = this.limits.acquireStream(clientKeyOf(client));
+    if (typeof release !== 'function') return refuse(limitDenial(release), decided.route, decided.apiVersion);
     context.decision = decision;
-    this.splice(client, Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), forwardedBody ?? Buffer.alloc(0), rest]), context, seen);
+    this.forward(client, upstreamFraming(req, decision), rest, context, seen, release);
   }
 
-  private splice(client: Socket, preamble: Buffer, context: RequestContext, seen: { method: string; path: string; client: string; hijacked: boolean }): void {
-    const upstreamAddress = this.supervisor.upstream;
-    const upstream =
-      'socketPath' in upstreamAddress
-        ? connect({ path: upstreamAddress.socketPath, allowHalfOpen: true })
-        : connect({ host: upstreamAddress.host, port: upstreamAddress.port, allowHalfOpen: true });
-    this.track(client);
-    this.track(upstream);
-    upstream.setNoDelay(true);
-    client.setNoDelay(true);
-    let status = 0;
+  /**
+   * Sends the admitted request to the daemon and relays its answer. Only a
+   * protocol switch opens the splice; until then nothing more of the client's
+   * reaches the daemon. Any other answer is relayed and ends the connection:
+   * bytes that follow it must never reach the daemon as a request nobody checked.
+   */
+  private forward(client: Socket, framing: UpstreamFraming, rest: Buffer, context: RequestContext, seen: Seen, release: () => void): void {
+    const address = this.supervisor.upstream;
+    const upstream = request({
+      method: framing.method,
+      path: framing.path,
+      headers: framing.headers,
+      // No agent: a connection of its own, made here. Half-closes must pass both ways: stdin EOF while output still flows.
+      createConnection: () => ('socketPath' in address ? connect({ path: address.socketPath, allowHalfOpen: true }) : connect({ host: address.host, port: address.port, allowHalfOpen: true })),
+    });
     this.metrics.hijackedOpen.inc();
-    this.metrics.proxiedBytes.inc({ direction: 'upstream' }, preamble.length);
-    upstream.once('connect', () => {
-      upstream.write(preamble);
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    client.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
-    upstream.on('data', (chunk: Buffer) => {
-      if (status === 0) status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(chunk.toString('latin1', 0, 16))?.[1] ?? 0);
-      this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length);
-    });
-    upstream.once('close', () => {
+    let status = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      release();
       this.metrics.hijackedOpen.dec();
       this.recorder.record(allowedRecord(context, seen, context.decision as AllowedRequest, status));
+    };
+    this.track(client);
+    client.once('close', () => {
+      upstream.destroy();
+      finish();
+    });
+    upstream.on('upgrade', (response: IncomingMessage, socket: Socket, upstreamHead: Buffer) => {
+      status = response.statusCode ?? 101;
+      this.track(socket);
+      if (client.destroyed) return socket.destroy();
+      client.write(responseHead(response));
+      if (upstreamHead.length > 0) client.write(upstreamHead);
+      this.splice(client, socket, rest);
+    });
+    upstream.on('response', (response: IncomingMessage) => {
+      status = response.statusCode ?? 0;
+      const headers = stripHopByHop(response.rawHeaders);
+      client.write(responseHead(response, [...headers, 'Connection', 'close']));
+      response.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length));
+      response.pipe(client);
+      response.once('error', () => client.destroy());
     });
     upstream.on('error', (error) => {
       if (!client.destroyed && client.bytesWritten === 0) {
@@ -128,12 +163,28 @@ export class HijackHandler {
       } else {
         client.destroy();
       }
+      finish();
     });
-    client.on('error', () => upstream.destroy());
+    this.metrics.proxiedBytes.inc({ direction: 'upstream' }, framing.body?.length ?? 0);
+    upstream.end(framing.body);
+  }
+
+  /** After the daemon switched protocols: bytes both ways, keeping half-closes. */
+  private splice(client: Socket, upstream: Socket, rest: Buffer): void {
+    upstream.setNoDelay(true);
+    client.setNoDelay(true);
+    if (rest.length > 0) upstream.write(rest);
+    client.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
+    upstream.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length));
     // pipe() ends the destination when the source ends: that is the half-close
     // (stdin EOF one way, end of output the other). A full close ends both.
+    client.pipe(upstream);
+    upstream.pipe(client);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.end());
+    client.resume();
   }
 
   private track(socket: Socket): void {
@@ -154,7 +205,12 @@ export class HijackHandler {
     if (length > limit) return Promise.resolve({ status: 413, rule: 'body.size', reason: `a validated JSON body may be at most ${limit} bytes`, field: '(body)' });
     return new Promise((resolve) => {
       let buffered = head;
+      const timer = setTimeout(() => {
+        client.off('data', onData);
+        resolve(limitDenial(bodyTimeoutRefusal(this.options.bodyTimeoutMs)));
+      }, this.options.bodyTimeoutMs);
       const finish = () => {
+        clearTimeout(timer);
         client.off('data', onData);
         client.pause();
         resolve({ body: buffered.subarray(0, length), rest: buffered.subarray(length) });
@@ -165,9 +221,15 @@ export class HijackHandler {
       };
       if (buffered.length >= length) return finish();
       client.on('data', onData);
-      client.once('end', () => resolve({ status: 400, rule: 'body.framing', reason: 'the body ended early', field: '(body)' }));
+      client.once('end', () => {
+        clearTimeout(timer);
+        resolve({ status: 400, rule: 'body.framing', reason: 'the body ended early', field: '(body)' });
+      });
     });
   }
+}
 
-
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

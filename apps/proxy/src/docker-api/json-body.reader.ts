@@ -1,24 +1,38 @@
 import { IncomingMessage } from 'node:http';
 import { deny, PolicyDenial } from '@dind/policy';
+import { bodyTimeoutRefusal } from '../limits/body-idle';
+import { limitDenial } from '../limits/client-limits';
 
 /**
- * Reads a body that must be validated, up to `limit` bytes. Chunked and
- * Content-Length bodies end up the same bytes here, so they are judged alike.
+ * Reads a body that must be validated, up to `limit` bytes and within
+ * `timeoutMs`. Chunked and Content-Length bodies end up the same bytes here, so
+ * they are judged alike.
  */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<Buffer | PolicyDenial> {
+export function readJsonBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer | PolicyDenial> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      return tooLarge(limit);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(tooLarge(limit));
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (outcome: Buffer | PolicyDenial) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onFailure).off('close', onFailure);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Drained, not kept: the answer must still reach the client.
+        req.resume();
+        return settle(tooLarge(limit));
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => settle(Buffer.concat(chunks, size));
+    const onFailure = () => settle({ status: 400, rule: 'body.framing', reason: 'the body ended early', field: '(body)' });
+    const timer = setTimeout(() => settle(limitDenial(bodyTimeoutRefusal(timeoutMs))), timeoutMs);
+    req.on('data', onData).once('end', onEnd).once('error', onFailure).once('close', onFailure);
+  });
 }
 
 function tooLarge(limit: number): PolicyDenial {

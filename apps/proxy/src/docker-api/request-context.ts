@@ -1,12 +1,19 @@
 import { AllowedRequest } from '@dind/policy';
 import { randomBytes } from 'node:crypto';
-import { IncomingMessage } from 'node:http';
+import { ClientRequest, IncomingMessage } from 'node:http';
+
+/** Why the proxy itself cut the daemon side of a request. */
+export type UpstreamCut = 'build-denied' | 'client-gone' | 'pool-exhausted' | 'body-stalled';
 
 /** What the proxy knows about a request while it is handled. */
 export interface RequestContext {
   readonly requestId: string;
   readonly startedAt: number;
   decision?: AllowedRequest;
+  /** The daemon side of a forwarded request, while it lasts. */
+  upstreamRequest?: ClientRequest;
+  upstreamResponse?: IncomingMessage;
+  cut?: UpstreamCut;
 }
 
 // A symbol key keeps it out of anything a client could set.

@@ -11,6 +11,8 @@ import { DecisionRecord } from '../observability/decision-record';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { contextOf } from './request-context';
+import { UpstreamPool } from '../upstream/upstream-pool';
+import { ClientLimits } from '../limits/client-limits';
 import { UpstreamProxy } from './upstream-proxy.service';
 
 /** A 512-byte ustar header. */
@@ -76,7 +78,9 @@ describe('UpstreamProxy on POST /build', () => {
     const recorder = new DecisionRecorder(metrics, { insert: () => undefined } as unknown as AuditStore, false);
     jest.spyOn(recorder, 'record').mockImplementation((record) => void records.push(record));
     const policy = { policyOptions: RESTRICTED } as unknown as DockerPolicy;
-    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, upstreamMaxSockets: 4 }, recorder, metrics, policy, new DialTargetChecker());
+    const pool = new UpstreamPool({ socketPath }, { maxSockets: 4, queueTimeoutMs: 1000 });
+    const limits = new ClientLimits({ clientMaxConnections: 16, clientMaxStreams: 16, maxStreams: 16 });
+    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits);
     const route = ROUTE_TABLE.find((row) => row.method === 'POST' && row.template === '/build')!;
     proxyServer = createServer((req, res) => {
       const ctx = contextOf(req);

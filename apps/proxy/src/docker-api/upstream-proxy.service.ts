@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AllowedRequest, clampToAudited, deny, denialMessage, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, PolicyDenial } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
-import { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
@@ -16,7 +16,13 @@ import { clientOf } from './docker-error.filter';
 import { denialBody, dockerErrorBody, sendDockerError } from './docker-error.response';
 import { logWouldDeny } from './dry-run.log';
 import { PolicyDeniedError } from './policy-denied.error';
-import { contextOf, RequestContext } from './request-context';
+import { contextOf, RequestContext, UpstreamCut } from './request-context';
+import { UpstreamPool, PoolExhaustedError } from '../upstream/upstream-pool';
+import { upstreamFraming } from '../upstream/upstream-framing';
+import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
+import { bodyTimeoutRefusal, watchBodyIdle } from '../limits/body-idle';
+
+type DecisionSeen = Parameters<typeof allowedRecord>[1];
 
 /**
  * Streams allowed requests to the daemon over kept-alive connections. Bodies
@@ -26,69 +32,107 @@ import { contextOf, RequestContext } from './request-context';
 @Injectable()
 export class UpstreamProxy implements OnModuleDestroy {
   private readonly logger = new Logger('upstream');
-  private readonly agent: Agent;
   private readonly proxy: httpProxy;
   private readonly captures = new WeakMap<IncomingMessage, ResponseCapture>();
-  private readonly upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>();
-  private readonly upstreamResponses = new WeakMap<IncomingMessage, IncomingMessage>();
-  private readonly deniedBuilds = new WeakSet<IncomingMessage>();
 
   constructor(
     private readonly supervisor: DockerdSupervisor,
-    @Inject(DOCKER_API_OPTIONS) options: DockerApiOptions,
+    @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
     @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
     @Inject(DindMetrics) private readonly metrics: DindMetrics,
     @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
     private readonly dialTargets: DialTargetChecker,
+    @Inject(UpstreamPool) private readonly pool: UpstreamPool,
+    @Inject(ClientLimits) private readonly limits: ClientLimits,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: options.upstreamMaxSockets, maxFreeSockets: 16 });
-    this.proxy = httpProxy.createProxyServer({ agent: this.agent, xfwd: false, ws: false, proxyTimeout: 0 });
-    this.proxy.on('proxyReq', (proxyReq, req, res) => {
-      this.upstreamRequests.set(req, proxyReq);
-      if (this.deniedBuilds.has(req)) proxyReq.destroy();
-      this.cancelWhenClientLeaves(proxyReq, res);
+    this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: false, proxyTimeout: 0 });
+    this.proxy.on('proxyReq', (proxyReq, req) => {
+      const context = contextOf(req);
+      context.upstreamRequest = proxyReq;
+      if (context.cut) proxyReq.destroy();
+      else if (!context.decision?.route.longLived) this.pool.bound(proxyReq);
     });
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
-      this.upstreamResponses.set(req, proxyRes);
-      this.onResponse(proxyRes, req, res as ServerResponse);
+      const context = contextOf(req);
+      context.upstreamResponse = proxyRes;
+      // The client may have left while the daemon was answering.
+      if (context.cut) proxyRes.destroy();
+      else this.onResponse(proxyRes, req, res as ServerResponse);
     });
   }
 
   forward(req: IncomingMessage, res: ServerResponse, context: RequestContext): void {
     const decision = context.decision!;
     const path = req.url ?? '';
-    req.url = decision.upstreamUrl;
+    const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
+    // Admission is asynchronous: the client may be gone already, and nothing
+    // would then release what a forwarded request holds.
+    if (res.destroyed || req.socket.destroyed) {
+      this.recorder.record(allowedRecord(context, seen, decision, 0));
+      return;
+    }
+    if (decision.route.longLived) {
+      const release = this.limits.acquireStream(clientKeyOf(req.socket));
+      if (typeof release !== 'function') throw new PolicyDeniedError(limitDenial(release), decision.route, decision.apiVersion);
+      res.once('close', release);
+    }
+    const framing = upstreamFraming(req, decision);
+    req.url = framing.path;
+    req.headers = framing.headers;
     let buffer: Readable | undefined;
-    if (decision.body !== undefined) {
-      delete req.headers['transfer-encoding'];
-      req.headers['content-length'] = String(decision.body.length);
-      req.headers['content-type'] = 'application/json';
-      buffer = Readable.from([decision.body]);
-      this.metrics.proxiedBytes.inc({ direction: 'upstream' }, decision.body.length);
-    } else if (decision.route.body === 'json') {
-      // The client sent no body (or a literal null): send none.
-      delete req.headers['transfer-encoding'];
-      req.headers['content-length'] = '0';
+    if (framing.body !== undefined) {
+      buffer = Readable.from([framing.body]);
+      this.metrics.proxiedBytes.inc({ direction: 'upstream' }, framing.body.length);
     } else {
       req.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
+      watchBodyIdle(req, this.options.bodyTimeoutMs, () => this.bodyStalled(req, res, context, seen));
       if (decision.route.validator === 'build') buffer = this.inspectBuildContext(req, res, context, path);
     }
     const field = createdObjectField(req.method ?? '', decision.route.template);
     const capture = field ? new ResponseCapture(field) : undefined;
     res.once('close', () => {
-      if (this.deniedBuilds.has(req)) return; // recorded as denied
-      const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
+      if (!res.writableFinished) this.cut(context, 'client-gone');
+      if (context.cut !== undefined && context.cut !== 'client-gone') return; // recorded as denied
       const status = res.headersSent ? res.statusCode : 0;
       // Read at close: a dry-run build inspection may have added its would-deny.
       this.recorder.record(allowedRecord(context, seen, context.decision ?? decision, status, status < 300 ? capture?.objectId() : undefined));
     });
     if (capture) this.captures.set(req, capture);
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
-    this.proxy.web(req, res, { target: this.target(), buffer, selfHandleResponse }, (error: Error) => {
-      if (this.deniedBuilds.has(req)) return; // the upstream request was cut on purpose
+    const agent = decision.route.longLived ? this.pool.streamAgent : this.pool.shortAgent;
+    this.proxy.web(req, res, { target: this.target(), agent, buffer, selfHandleResponse }, (error: Error) => {
+      if (error instanceof PoolExhaustedError) return this.poolExhausted(req, res, context, seen, error);
+      if (context.cut) return; // cut on purpose
       this.logger.warn({ event: 'upstream-error', requestId: context.requestId, method: req.method, path: decision.upstreamUrl, error: error.message });
       sendDockerError(res, 502, dockerErrorBody(`dind-service: the docker daemon is unavailable (${error.message})`));
     });
+  }
+
+  /** Releases the daemon side of a request: its connection closes with it. */
+  private cut(context: RequestContext, why: UpstreamCut): void {
+    context.cut ??= why;
+    context.upstreamRequest?.destroy();
+    context.upstreamResponse?.destroy();
+  }
+
+  private poolExhausted(req: IncomingMessage, res: ServerResponse, context: RequestContext, seen: DecisionSeen, error: PoolExhaustedError): void {
+    const decision = context.decision!;
+    context.cut ??= 'pool-exhausted';
+    const denial = limitDenial({ limit: 'upstream-pool', status: 503, message: error.message });
+    this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
+    this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
+    sendDockerError(res, 503, denialBody(denial, context.requestId), context.requestId);
+  }
+
+  /** A streamed body that stops arriving while the daemon waits for it (slowloris). */
+  private bodyStalled(req: IncomingMessage, res: ServerResponse, context: RequestContext, seen: DecisionSeen): void {
+    const decision = context.decision!;
+    const denial = limitDenial(bodyTimeoutRefusal(this.options.bodyTimeoutMs));
+    this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
+    this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
+    this.cut(context, 'body-stalled');
+    sendDockerError(res, 408, denialBody(denial, context.requestId), context.requestId);
+    res.once('finish', () => req.socket.destroy());
   }
 
   /**
@@ -153,11 +197,11 @@ export class UpstreamProxy implements OnModuleDestroy {
    */
   private denyBuild(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string, denial: PolicyDenial): void {
     const decision = context.decision!;
-    this.deniedBuilds.add(req);
+    context.cut = 'build-denied';
     const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
     this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, method: seen.method, route: decision.route.template, client: seen.client });
     this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
-    const upstreamResponse = this.upstreamResponses.get(req);
+    const upstreamResponse = context.upstreamResponse;
     if (!res.headersSent) {
       upstreamResponse?.unpipe(res);
       sendDockerError(res, denial.status, denialBody(denial, context.requestId), context.requestId);
@@ -166,11 +210,10 @@ export class UpstreamProxy implements OnModuleDestroy {
       const message = `${denialMessage(denial)} [request id ${context.requestId}]`;
       res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
     }
-    this.upstreamRequests.get(req)?.destroy();
+    context.upstreamRequest?.destroy();
   }
 
   onModuleDestroy(): void {
-    this.agent.destroy();
     this.proxy.close();
   }
 
@@ -180,15 +223,6 @@ export class UpstreamProxy implements OnModuleDestroy {
     return 'socketPath' in upstream
       ? ({ socketPath: upstream.socketPath, host: 'docker', port: 80, protocol: 'http:' } as unknown as httpProxy.ServerOptions['target'])
       : { host: upstream.host, port: upstream.port, protocol: 'http:' };
-  }
-
-  // A follow-mode stream (logs -f, events, stats) never ends by itself; when the
-  // client goes away the upstream request must go too, or connections pile up.
-  private cancelWhenClientLeaves(proxyReq: ClientRequest, res: ServerResponse | unknown): void {
-    if (!(res instanceof ServerResponse)) return;
-    res.once('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
-    });
   }
 
   /** Flushes headers early, counts bytes, captures created ids, and clamps the advertised API version. */

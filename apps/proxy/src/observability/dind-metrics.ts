@@ -3,6 +3,7 @@ import { AUDITED_MAX_API_VERSION, AUDITED_MIN_API_VERSION, PolicyOptions } from 
 import { createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DecisionRecord } from './decision-record';
+import { UpstreamPool } from '../upstream/upstream-pool';
 
 const PREFIX = 'dind_';
 
@@ -40,8 +41,14 @@ export class DindMetrics {
   });
   readonly auditRecords = new Counter({ name: `${PREFIX}audit_records_total`, help: 'Audit records written', registers: [this.registry] });
   readonly auditFailures = new Counter({ name: `${PREFIX}audit_write_failures_total`, help: 'Audit records that could not be written', registers: [this.registry] });
+  readonly limitRefusals = new Counter({
+    name: `${PREFIX}limit_refusals_total`,
+    help: 'Connections and requests refused by a load limit (client-connections, client-streams, service-streams, upstream-pool, header-timeout, body-timeout, header-size)',
+    labelNames: ['limit'],
+    registers: [this.registry],
+  });
 
-  constructor(supervisor: DockerdSupervisor, policy: PolicyOptions) {
+  constructor(supervisor: DockerdSupervisor, policy: PolicyOptions, pool?: UpstreamPool) {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
     new Gauge({
       name: `${PREFIX}daemon_up`,
@@ -67,6 +74,7 @@ export class DindMetrics {
         if (supervisor.startupSeconds !== undefined) this.set(supervisor.startupSeconds);
       },
     });
+    if (pool) this.poolGauges(pool);
     const hash = createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 12);
     new Gauge({
       name: `${PREFIX}policy_info`,
@@ -76,7 +84,24 @@ export class DindMetrics {
     }).set({ name: policy.name, hash, api_min: AUDITED_MIN_API_VERSION, api_max: AUDITED_MAX_API_VERSION, dry_run: String(policy.dryRun) }, 1);
   }
 
+  private poolGauges(pool: UpstreamPool): void {
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name: `${PREFIX}${name}`,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('upstream_pool_sockets_in_use', 'Pooled daemon connections carrying a short request now (at most UPSTREAM_MAX_SOCKETS)', () => pool.inUse);
+    gauge('upstream_pool_queue_length', 'Short requests waiting for a pooled daemon connection', () => pool.queueLength);
+    gauge('upstream_pool_oldest_wait_seconds', 'How long the longest-waiting short request has waited for a pooled daemon connection', () => pool.oldestWaitMs / 1000);
+    gauge('upstream_streams_open', 'Daemon connections of long-lived plain requests (follow streams, transfers) open now', () => pool.streams);
+  }
+
   observe(record: DecisionRecord): void {
+    for (const rule of record.rules) if (record.decision === 'denied' && rule.startsWith('limit.')) this.limitRefusals.inc({ limit: rule.slice('limit.'.length) });
     const statusClass = record.status === 0 ? 'none' : `${Math.floor(record.status / 100)}xx`;
     this.requests.inc({ route: record.route, method: record.method, decision: record.decision, status_class: statusClass });
     for (const rule of record.rules) this.denials.inc({ rule, route: record.route, dry_run: String(record.decision === 'dry-run-denied') });

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DindMetrics } from './dind-metrics';
+import { UpstreamPool } from '../upstream/upstream-pool';
 import { RESTRICTED } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 
 const docs = join(__dirname, '..', '..', '..', '..', 'docs');
 const metricNames = async () => {
   const supervisor = { state: 'ready', restarts: 0, startupSeconds: 1 } as unknown as DockerdSupervisor;
-  const metrics = new DindMetrics(supervisor, RESTRICTED);
+  const metrics = new DindMetrics(supervisor, RESTRICTED, new UpstreamPool({ socketPath: '/nonexistent' }, { maxSockets: 1, queueTimeoutMs: 100 }));
   return new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
 };
 // dind_* names in an expression, without the histogram/counter suffixes Prometheus adds.

@@ -32,6 +32,12 @@ export interface RouteRow {
   readonly extraQuery?: readonly string[];
   /** The proxy rewrites the response to clamp the advertised API version. */
   readonly clampResponse?: 'ping-header' | 'version-body';
+  /**
+   * The daemon may hold the request open for as long as the client, a container
+   * or a registry wants (follow streams, transfers, builds, waits, registry
+   * dials): it gets a daemon connection of its own, never a pooled one.
+   */
+  readonly longLived?: true;
 }
 
 export type QueryValidatorName = 'build' | 'buildkit' | 'imageCreate' | 'imageSearch' | 'imagePush' | 'distribution';
@@ -72,72 +78,73 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   pass('HEAD', '/_ping', { clampResponse: 'ping-header' }),
   pass('GET', '/version', { clampResponse: 'version-body' }),
   pass('GET', '/info'),
-  pass('GET', '/events'),
-  pass('GET', '/system/df'),
-  validated('POST', '/auth', 'auth', 'json'),
+  pass('GET', '/events', { longLived: true }),
+  pass('GET', '/system/df', { longLived: true }),
+  validated('POST', '/auth', 'auth', 'json', { longLived: true }),
 
   // Containers
   pass('GET', '/containers/json'),
   validated('POST', '/containers/create', 'containerCreate', 'json'),
-  pass('POST', '/containers/prune'),
+  pass('POST', '/containers/prune', { longLived: true }),
   pass('GET', '/containers/{id}/json'),
   pass('GET', '/containers/{id}/top'),
-  pass('GET', '/containers/{id}/logs'),
+  pass('GET', '/containers/{id}/logs', { longLived: true }),
   pass('GET', '/containers/{id}/changes'),
-  pass('GET', '/containers/{id}/export'),
-  pass('GET', '/containers/{id}/stats'),
+  pass('GET', '/containers/{id}/export', { longLived: true }),
+  pass('GET', '/containers/{id}/stats', { longLived: true }),
   pass('POST', '/containers/{id}/resize'),
   // Before API 1.24 a start body carried a HostConfig; we still validate any body.
   validated('POST', '/containers/{id}/start', 'containerStart', 'json'),
-  pass('POST', '/containers/{id}/stop'),
-  pass('POST', '/containers/{id}/restart'),
+  pass('POST', '/containers/{id}/stop', { longLived: true }),
+  pass('POST', '/containers/{id}/restart', { longLived: true }),
   pass('POST', '/containers/{id}/kill'),
   validated('POST', '/containers/{id}/update', 'containerUpdate', 'json'),
   pass('POST', '/containers/{id}/rename'),
   pass('POST', '/containers/{id}/pause'),
   pass('POST', '/containers/{id}/unpause'),
-  pass('POST', '/containers/{id}/attach', { hijack: 'tcp' }),
-  pass('GET', '/containers/{id}/attach/ws', { hijack: 'websocket' }),
-  pass('POST', '/containers/{id}/wait'),
+  pass('POST', '/containers/{id}/attach', { hijack: 'tcp', longLived: true }),
+  pass('GET', '/containers/{id}/attach/ws', { hijack: 'websocket', longLived: true }),
+  pass('POST', '/containers/{id}/wait', { longLived: true }),
   pass('DELETE', '/containers/{id}'),
   pass('HEAD', '/containers/{id}/archive'),
-  pass('GET', '/containers/{id}/archive'),
+  pass('GET', '/containers/{id}/archive', { longLived: true }),
   // Extracted by the daemon inside the container's root; the daemon resolves
   // symlinks within that root.
-  pass('PUT', '/containers/{id}/archive'),
+  pass('PUT', '/containers/{id}/archive', { longLived: true }),
   validated('POST', '/containers/{id}/exec', 'execCreate', 'json'),
 
   // Exec
-  validated('POST', '/exec/{id}/start', 'execStart', 'json', { hijack: 'tcp' }),
+  validated('POST', '/exec/{id}/start', 'execStart', 'json', { hijack: 'tcp', longLived: true }),
   pass('POST', '/exec/{id}/resize'),
   pass('GET', '/exec/{id}/json'),
 
   // Images
   pass('GET', '/images/json'),
   // Pull (fromImage) dials a registry; import (fromSrc) fetches a URL or reads the body.
-  validated('POST', '/images/create', 'imageCreate', 'stream'),
+  validated('POST', '/images/create', 'imageCreate', 'stream', { longLived: true }),
   pass('GET', '/images/{name}/json'),
   pass('GET', '/images/{name}/history'),
-  validated('POST', '/images/{name}/push', 'imagePush', 'stream'),
+  validated('POST', '/images/{name}/push', 'imagePush', 'stream', { longLived: true }),
   pass('POST', '/images/{name}/tag'),
   pass('DELETE', '/images/{name}'),
-  validated('GET', '/images/search', 'imageSearch', 'stream'),
-  pass('POST', '/images/prune'),
-  pass('GET', '/images/{name}/get'),
-  pass('GET', '/images/get'),
-  pass('POST', '/images/load'),
-  validated('POST', '/commit', 'commit', 'json'),
+  validated('GET', '/images/search', 'imageSearch', 'stream', { longLived: true }),
+  pass('POST', '/images/prune', { longLived: true }),
+  pass('GET', '/images/{name}/get', { longLived: true }),
+  pass('GET', '/images/get', { longLived: true }),
+  pass('POST', '/images/load', { longLived: true }),
+  validated('POST', '/commit', 'commit', 'json', { longLived: true }),
   validated('POST', '/build', 'build', 'stream', {
     // Read by the daemon's legacy builder although the spec does not list them.
     extraQuery: ['cgroupparent', 'cpusetmems', 'isolation', 'ulimits', 'session', 'buildid', 'securityopt'],
+    longLived: true,
   }),
-  pass('POST', '/build/prune'),
+  pass('POST', '/build/prune', { longLived: true }),
   // BuildKit: an h2c upgrade carrying the client's session (context, secrets,
   // auth), and buildx's way to BuildKit's control API. Refused unless the
   // buildkitSessions option is on.
-  validated('POST', '/session', 'buildkit', 'stream', { hijack: 'tcp' }),
-  validated('POST', '/grpc', 'buildkit', 'stream', { hijack: 'tcp' }),
-  validated('GET', '/distribution/{name}/json', 'distribution', 'stream'),
+  validated('POST', '/session', 'buildkit', 'stream', { hijack: 'tcp', longLived: true }),
+  validated('POST', '/grpc', 'buildkit', 'stream', { hijack: 'tcp', longLived: true }),
+  validated('GET', '/distribution/{name}/json', 'distribution', 'stream', { longLived: true }),
 
   // Networks
   pass('GET', '/networks'),
@@ -146,7 +153,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   validated('POST', '/networks/create', 'networkCreate', 'json'),
   validated('POST', '/networks/{id}/connect', 'networkConnect', 'json'),
   pass('POST', '/networks/{id}/disconnect'),
-  pass('POST', '/networks/prune'),
+  pass('POST', '/networks/prune', { longLived: true }),
 
   // Volumes
   pass('GET', '/volumes'),
@@ -154,7 +161,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   pass('GET', '/volumes/{name}'),
   denied('PUT', '/volumes/{name}', `cluster volumes need ${SWARM}`),
   pass('DELETE', '/volumes/{name}'),
-  pass('POST', '/volumes/prune'),
+  pass('POST', '/volumes/prune', { longLived: true }),
 
   // Plugins: reading the list is harmless; everything that changes plugins is not.
   pass('GET', '/plugins'),

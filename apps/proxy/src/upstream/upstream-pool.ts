@@ -1,0 +1,116 @@
+import { UpstreamAddress } from '@dind/daemon';
+import { Agent, ClientRequest, request } from 'node:http';
+
+export interface UpstreamPoolOptions {
+  /** Kept-alive connections for short requests. */
+  readonly maxSockets: number;
+  /** How long a short request may wait for one of them. */
+  readonly queueTimeoutMs: number;
+}
+
+export class PoolExhaustedError extends Error {
+  constructor(readonly maxSockets: number, readonly waitedMs: number) {
+    super(`no daemon connection became free within ${waitedMs} ms (all ${maxSockets} of UPSTREAM_MAX_SOCKETS in use)`);
+  }
+}
+
+/**
+ * The service's connections to the daemon, in two kinds:
+ * - short requests share a bounded pool of kept-alive connections, and wait for
+ *   one at most `queueTimeoutMs`;
+ * - long-lived ones (follow streams, transfers, builds, hijacks) get a
+ *   connection of their own that closes with them, so they can never take the
+ *   connections that `docker ps` needs. Their number is bounded by the stream
+ *   limits (ClientLimits), not here.
+ */
+export class UpstreamPool {
+  readonly shortAgent: Agent;
+  readonly streamAgent = new Agent({ keepAlive: false });
+  private readonly waiting = new Map<ClientRequest, number>();
+
+  constructor(
+    readonly address: UpstreamAddress,
+    private readonly options: UpstreamPoolOptions,
+  ) {
+    this.shortAgent = new Agent({ keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: Math.min(16, options.maxSockets) });
+  }
+
+  /**
+   * Bounds the wait of a short request for a pooled connection: past the
+   * deadline the request is destroyed with a PoolExhaustedError, which its
+   * owner turns into a 503.
+   */
+  bound(upstreamRequest: ClientRequest): void {
+    if (upstreamRequest.socket) return;
+    const since = performance.now();
+    this.waiting.set(upstreamRequest, since);
+    const timer = setTimeout(() => {
+      upstreamRequest.destroy(new PoolExhaustedError(this.options.maxSockets, this.options.queueTimeoutMs));
+    }, this.options.queueTimeoutMs);
+    const settle = () => {
+      clearTimeout(timer);
+      this.waiting.delete(upstreamRequest);
+    };
+    upstreamRequest.once('socket', settle);
+    upstreamRequest.once('close', settle);
+  }
+
+  /** Pooled connections carrying a request now. */
+  get inUse(): number {
+    return countSockets(this.shortAgent.sockets);
+  }
+
+  /** Open connections of the long-lived kind. */
+  get streams(): number {
+    return countSockets(this.streamAgent.sockets);
+  }
+
+  get queueLength(): number {
+    return this.waiting.size;
+  }
+
+  get oldestWaitMs(): number {
+    let oldest = 0;
+    const now = performance.now();
+    for (const since of this.waiting.values()) oldest = Math.max(oldest, now - since);
+    return oldest;
+  }
+
+  /**
+   * `GET /_ping` through the pool that plain requests use, with a deadline: the
+   * readiness probe sees what a client would see, pool exhaustion included.
+   */
+  canary(timeoutMs: number): Promise<{ ok: boolean; apiVersion?: string; error?: string }> {
+    return new Promise((resolve) => {
+      const req = request({ ...this.address, agent: this.shortAgent, path: '/_ping', method: 'GET' }, (res) => {
+        res.resume();
+        res.once('end', () => {
+          clearTimeout(timer);
+          const apiVersion = res.headers['api-version'];
+          resolve(res.statusCode === 200 ? { ok: true, apiVersion: typeof apiVersion === 'string' ? apiVersion : undefined } : { ok: false, error: `status ${res.statusCode}` });
+        });
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        const detail = req.socket ? 'the daemon did not answer' : `no pooled daemon connection became free (${this.inUse} in use, ${this.queueLength} waiting)`;
+        resolve({ ok: false, error: `forwarding path: ${detail} within ${timeoutMs} ms` });
+      }, timeoutMs);
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        resolve({ ok: false, error: `forwarding path: ${error.message}` });
+      });
+      req.end();
+    });
+  }
+
+  destroy(): void {
+    this.shortAgent.destroy();
+    this.streamAgent.destroy();
+  }
+}
+
+function countSockets(sockets: NodeJS.ReadOnlyDict<unknown[]>): number {
+  let count = 0;
+  for (const list of Object.values(sockets)) count += list?.length ?? 0;
+  return count;
+}
