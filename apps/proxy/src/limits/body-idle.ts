@@ -2,7 +2,7 @@ import { IncomingMessage } from 'node:http';
 import { LimitRefusal } from './client-limits';
 
 export function bodyTimeoutRefusal(timeoutMs: number): LimitRefusal {
-  return { limit: 'body-timeout', status: 408, message: `the request body stopped arriving for ${timeoutMs} ms (limit BODY_TIMEOUT_MS)` };
+  return { limit: 'body-timeout', status: 408, message: `the request body did not arrive in time (limit BODY_TIMEOUT_MS=${timeoutMs} ms)` };
 }
 
 /**
