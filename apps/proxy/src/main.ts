@@ -80,6 +80,7 @@ async function bootstrap(): Promise<void> {
     clientMaxConnections: config.CLIENT_MAX_CONNECTIONS,
     clientMaxStreams: config.CLIENT_MAX_STREAMS,
     maxStreams: config.MAX_STREAMS,
+    clientMaxPooled: config.CLIENT_MAX_POOLED,
   });
   const metrics = new DindMetrics(supervisor, policy, pool);
   const recorder = new DecisionRecorder(metrics, audit, config.AUDIT_STDOUT === 'true');

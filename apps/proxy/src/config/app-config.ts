@@ -99,6 +99,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   CLIENT_MAX_CONNECTIONS = 512;
 
+  /** Pooled daemon connections one client may hold; past it, its short requests count as streams. */
+  @Transform(toInt) @IsInt() @Min(1)
+  CLIENT_MAX_POOLED = 32;
+
   /** Concurrent long-lived streams per client. */
   @Transform(toInt) @IsInt() @Min(1)
   CLIENT_MAX_STREAMS = 256;

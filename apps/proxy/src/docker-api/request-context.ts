@@ -10,6 +10,8 @@ export interface RequestContext {
   readonly requestId: string;
   readonly startedAt: number;
   decision?: AllowedRequest;
+  /** Carried on a pooled daemon connection (else on one of its own). */
+  pooled?: boolean;
   /** The daemon side of a forwarded request, while it lasts. */
   upstreamRequest?: ClientRequest;
   upstreamResponse?: IncomingMessage;

@@ -79,7 +79,7 @@ describe('UpstreamProxy on POST /build', () => {
     jest.spyOn(recorder, 'record').mockImplementation((record) => void records.push(record));
     const policy = { policyOptions: RESTRICTED } as unknown as DockerPolicy;
     const pool = new UpstreamPool({ socketPath }, { maxSockets: 4, queueTimeoutMs: 1000 });
-    const limits = new ClientLimits({ clientMaxConnections: 16, clientMaxStreams: 16, maxStreams: 16 });
+    const limits = new ClientLimits({ clientMaxConnections: 16, clientMaxStreams: 16, maxStreams: 16, clientMaxPooled: 4 });
     const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits);
     const route = ROUTE_TABLE.find((row) => row.method === 'POST' && row.template === '/build')!;
     proxyServer = createServer((req, res) => {

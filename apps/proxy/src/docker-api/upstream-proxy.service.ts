@@ -50,7 +50,7 @@ export class UpstreamProxy implements OnModuleDestroy {
       const context = contextOf(req);
       context.upstreamRequest = proxyReq;
       if (context.cut) proxyReq.destroy();
-      else if (!context.decision?.route.longLived) this.pool.bound(proxyReq);
+      else if (context.pooled) this.pool.bound(proxyReq);
     });
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
       const context = contextOf(req);
@@ -71,11 +71,12 @@ export class UpstreamProxy implements OnModuleDestroy {
       this.recorder.record(allowedRecord(context, seen, decision, 0));
       return;
     }
-    if (decision.route.longLived) {
-      const release = this.limits.acquireStream(clientKeyOf(req.socket));
-      if (typeof release !== 'function') throw new PolicyDeniedError(limitDenial(release), decision.route, decision.apiVersion);
-      res.once('close', release);
-    }
+    const client = clientKeyOf(req.socket);
+    const pooled = decision.route.longLived ? undefined : this.limits.acquirePooled(client);
+    const release = pooled ?? this.limits.acquireStream(client);
+    if (typeof release !== 'function') throw new PolicyDeniedError(limitDenial(release), decision.route, decision.apiVersion);
+    res.once('close', release);
+    context.pooled = pooled !== undefined;
     const framing = upstreamFraming(req, decision);
     req.url = framing.path;
     req.headers = framing.headers;
@@ -99,7 +100,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     });
     if (capture) this.captures.set(req, capture);
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
-    const agent = decision.route.longLived ? this.pool.streamAgent : this.pool.shortAgent;
+    const agent = context.pooled ? this.pool.shortAgent : this.pool.streamAgent;
     this.proxy.web(req, res, { target: this.target(), agent, buffer, selfHandleResponse }, (error: Error) => {
       if (error instanceof PoolExhaustedError) return this.poolExhausted(req, res, context, seen, error);
       if (context.cut) return; // cut on purpose

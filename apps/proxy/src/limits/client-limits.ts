@@ -8,6 +8,13 @@ export interface ClientLimitSettings {
   readonly clientMaxStreams: number;
   /** Long-lived streams the whole service holds: each is a daemon connection of its own. */
   readonly maxStreams: number;
+  /**
+   * Pooled daemon connections one client may hold at once. A client that reads
+   * its answers slowly (or not at all) keeps the connections that carry them; past
+   * its share, its short requests are carried like streams (own connection,
+   * counted against its stream limit) so the pool stays free for the others.
+   */
+  readonly clientMaxPooled: number;
 }
 
 /** Names of the limits, as the refusal message and the metrics label spell them. */
@@ -51,6 +58,7 @@ export function clientKeyOf(socket: Socket): string {
 export class ClientLimits {
   private readonly connections = new Map<string, number>();
   private readonly streams = new Map<string, number>();
+  private readonly pooled = new Map<string, number>();
   private streamsTotal = 0;
 
   constructor(private readonly settings: ClientLimitSettings) {}
@@ -96,6 +104,19 @@ export class ClientLimits {
       released = true;
       this.streamsTotal--;
       decrement(this.streams, client);
+    };
+  }
+
+  /** A share of the pool for `client`, or undefined when it holds its share already. */
+  acquirePooled(client: string): (() => void) | undefined {
+    const held = this.pooled.get(client) ?? 0;
+    if (held >= this.settings.clientMaxPooled) return undefined;
+    this.pooled.set(client, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      decrement(this.pooled, client);
     };
   }
 
