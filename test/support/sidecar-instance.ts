@@ -14,6 +14,7 @@ export interface SidecarInstance {
   readonly tcpHost: string;
   readonly apiPort: number;
   readonly adminUrl: string;
+  readonly pid: number;
   readonly log: () => string;
   stop(): Promise<void>;
 }
@@ -33,15 +34,17 @@ function sidecarEnv(state: E2eState, dir: string, policyFile: string, apiPort: n
   };
 }
 
-export async function startSidecarInstance(state: E2eState, name: string, policyYaml: string): Promise<SidecarInstance> {
+/** `env` overrides the sidecar's settings (limits, timeouts). */
+export async function startSidecarInstance(state: E2eState, name: string, policyYaml: string, env: Record<string, string> = {}): Promise<SidecarInstance> {
   const dir = mkdtempSync(join(state.baseDir, `sidecar-${name}-`));
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, policyYaml);
   const [apiPort, adminPort] = [await freePort(), await freePort()];
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const log = join(dir, 'service.log');
-  const pid = await startService(sidecarEnv(state, dir, policyFile, apiPort, adminPort), log, adminUrl);
+  const pid = await startService({ ...sidecarEnv(state, dir, policyFile, apiPort, adminPort), ...env }, log, adminUrl);
   return {
+    pid,
     tcpHost: `tcp://127.0.0.1:${apiPort}`,
     apiPort,
     adminUrl,

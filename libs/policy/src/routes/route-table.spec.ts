@@ -56,4 +56,40 @@ describe('the route table', () => {
   ])('%s %s is %s', (method, template, expected) => {
     expect(ROUTE_TABLE.find((row) => row.method === method && row.template === template)?.class).toBe(expected);
   });
+
+  // A request the daemon may hold open must never take a pooled connection:
+  // enough of them would leave none for `docker ps`.
+  const longLived = (method: string, template: string) => ROUTE_TABLE.find((row) => row.method === method && row.template === template)?.longLived === true;
+
+  it('gives every hijacked route a connection of its own', () => {
+    expect(ROUTE_TABLE.filter((row) => row.hijack && !row.longLived)).toEqual([]);
+  });
+
+  it.each([
+    ['GET', '/events'],
+    ['GET', '/containers/{id}/logs'],
+    ['GET', '/containers/{id}/stats'],
+    ['POST', '/containers/{id}/wait'],
+    ['POST', '/containers/{id}/stop'],
+    ['GET', '/containers/{id}/archive'],
+    ['PUT', '/containers/{id}/archive'],
+    ['POST', '/images/create'],
+    ['POST', '/images/load'],
+    ['GET', '/images/get'],
+    ['POST', '/build'],
+    ['POST', '/auth'],
+  ])('%s %s may last long and gets a connection of its own', (method, template) => {
+    expect(longLived(method, template)).toBe(true);
+  });
+
+  it.each([
+    ['GET', '/_ping'],
+    ['GET', '/version'],
+    ['GET', '/containers/json'],
+    ['GET', '/containers/{id}/json'],
+    ['POST', '/containers/create'],
+    ['DELETE', '/containers/{id}'],
+  ])('%s %s is short and shares the pool', (method, template) => {
+    expect(longLived(method, template)).toBe(false);
+  });
 });
