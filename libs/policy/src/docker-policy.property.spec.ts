@@ -87,7 +87,10 @@ describe('no document the daemon would read as privileged is allowed', () => {
           const decision = policy.decide({ method: 'POST', url: '/containers/create', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ Image: 'b', HostConfig: hostConfig })) });
           expect(decision.allowed).toBe(true);
           const forwarded = JSON.parse(decision.allowed ? decision.body!.toString() : '{}');
-          expect(forwarded).toEqual({ Image: 'b', HostConfig: { ...hostConfig, CgroupnsMode: 'private' } });
+          expect(forwarded).toEqual({
+            Image: 'b',
+            HostConfig: { ...hostConfig, CgroupnsMode: 'private', PidsLimit: 1024, LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } } },
+          });
         },
       ),
     );

@@ -13,6 +13,7 @@ import { knownQueryParameters, repeatableQueryParameters } from './routes/route-
 import { RouteMatch, RouteMatcher } from './routes/route-matcher';
 import { RouteRow } from './routes/route-table';
 import { PolicyOptions, RESTRICTED } from './options/policy-options';
+import { checkContainerCount, ContainerCountCheck, containerCountCheckOf } from './rules/container-count';
 import { checkReferencedContainer, ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
 import { RuleContext } from './rules/field-rule';
@@ -68,6 +69,11 @@ export class DockerPolicy {
   /** Whether a container the request borrows from (as the daemon's inspect reports it) satisfies the policy. */
   checkReferencedContainer(reference: ContainerReference, inspected: unknown): PolicyDenial | undefined {
     return checkReferencedContainer(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+  }
+
+  /** Whether the daemon's containers (its `GET /containers/json?all=1` answer) leave room for what the request adds. */
+  checkContainerCount(check: ContainerCountCheck, listed: unknown): PolicyDenial | undefined {
+    return checkContainerCount(check, listed, this.context.options.resources);
   }
 
   /** Which route a request targets, before its body is read; or why it is refused. */
@@ -165,6 +171,7 @@ export class DockerPolicy {
       wouldDeny,
       containerReferences,
       dialTargets,
+      containerCount: containerCountCheckOf(route, match.params),
     };
   }
 }

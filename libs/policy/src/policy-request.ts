@@ -1,4 +1,5 @@
 import { PolicyDenial } from './policy-denial';
+import type { ContainerCountCheck } from './rules/container-count';
 import type { ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
 import { RouteRow } from './routes/route-table';
@@ -30,6 +31,8 @@ export interface AllowedRequest {
   readonly dialTargets?: readonly DialTarget[];
   /** Containers the request borrows from; the transport inspects each and asks `checkReferencedContainer`. */
   readonly containerReferences?: readonly ContainerReference[];
+  /** Would add a container or a running one: the transport lists the daemon's containers and asks `checkContainerCount`. */
+  readonly containerCount?: ContainerCountCheck;
 }
 
 export interface DeniedRequest {

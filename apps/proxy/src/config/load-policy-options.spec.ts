@@ -13,6 +13,7 @@ describe('loadPolicyOptions', () => {
   it('reads the documented example', () => {
     const options = loadPolicyOptions(join(__dirname, '..', '..', '..', '..', 'docs', 'policy.example.yaml'));
     expect(options).toMatchObject({ name: 'ci-runners', allowedCapabilities: ['NET_BIND_SERVICE'], hostBindPrefixes: [{ path: '/srv/ci-cache', readOnly: false }, { path: '/srv/datasets', readOnly: true }] });
+    expect(options.resources).toMatchObject({ memory: { default: 1024 ** 3, max: 4 * 1024 ** 3 }, cpus: { default: 1e9, max: 2e9 }, containers: { max: 200, running: 50 } });
   });
 
   it('reads JSON too', () => {

@@ -1,13 +1,16 @@
 import { AllowedRequest, deny, DockerPolicy, RESTRICTED } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
+import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DaemonSideChecks } from './daemon-side.checks';
 
 const refused = deny('remote-address', 'vm resolves to 127.0.0.1', 'query.fromImage', 'vm:5000/x');
 const dial = { check: jest.fn(async () => refused) } as unknown as DialTargetChecker;
 const containers = { check: jest.fn(async () => undefined) } as unknown as ContainerReferenceChecker;
+const full = deny('resources', 'the daemon already holds 200 containers', 'containers', 200);
+const count = { check: jest.fn(async () => full) } as unknown as ContainerCountChecker;
 const checks = (dryRun: boolean) =>
-  new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun } }), dial, containers);
+  new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun } }), dial, containers, count);
 const allowed = (extra: Partial<AllowedRequest> = {}) => ({ allowed: true, upstreamUrl: '/v1.41/images/create', params: {}, apiVersion: '1.41', ...extra }) as AllowedRequest;
 const withTarget = allowed({ dialTargets: [{ field: 'query.fromImage', value: 'vm:5000/x', host: 'vm:5000' }] });
 
@@ -19,6 +22,13 @@ describe('DaemonSideChecks', () => {
     expect(await checks(false).settle(decision)).toBe(decision);
     expect(dial.check).not.toHaveBeenCalled();
     expect(containers.check).not.toHaveBeenCalled();
+    expect(count.check).not.toHaveBeenCalled();
+  });
+
+  it('counts the containers only for a request that adds one, and answers the ceiling\'s refusal', async () => {
+    const create = allowed({ upstreamUrl: '/v1.41/containers/create', containerCount: { adds: 'container' } });
+    expect(await checks(false).settle(create)).toBe(full);
+    expect(count.check).toHaveBeenCalledWith({ adds: 'container' });
   });
 
   it("answers a checker's refusal", async () => {

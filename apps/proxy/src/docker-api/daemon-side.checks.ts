@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AllowedRequest, DockerPolicy, PolicyDenial } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
+import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DOCKER_POLICY } from './docker-api.tokens';
 
 /**
- * What the pure policy cannot see on its own — the daemon's containers and
- * DNS — checked after it allowed a request, for the HTTP path and the hijack
- * path alike. Only requests that name such things wait for these checks.
+ * What the pure policy cannot see on its own — the daemon's containers (those
+ * a request borrows from, and how many there are) and DNS — checked after it
+ * allowed a request, for the HTTP path and the hijack path alike. Only
+ * requests that name such things, or add a container, wait for these checks.
  */
 @Injectable()
 export class DaemonSideChecks {
@@ -15,13 +17,15 @@ export class DaemonSideChecks {
     @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
     private readonly dialTargets: DialTargetChecker,
     private readonly containerReferences: ContainerReferenceChecker,
+    private readonly containerCount: ContainerCountChecker,
   ) {}
 
   /** The decision to forward (in dry-run, with the would-be denial), or the denial. */
   async settle(decision: AllowedRequest): Promise<AllowedRequest | PolicyDenial> {
     const denial =
       (decision.dialTargets?.length ? await this.dialTargets.check(decision.dialTargets) : undefined) ??
-      (decision.containerReferences?.length ? await this.containerReferences.check(decision.containerReferences) : undefined);
+      (decision.containerReferences?.length ? await this.containerReferences.check(decision.containerReferences) : undefined) ??
+      (decision.containerCount ? await this.containerCount.check(decision.containerCount) : undefined);
     if (!denial) return decision;
     if (!this.policy.policyOptions.dryRun) return denial;
     return decision.wouldDeny ? decision : { ...decision, wouldDeny: denial };

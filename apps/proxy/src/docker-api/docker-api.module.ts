@@ -4,6 +4,7 @@ import { DockerPolicy, PolicyOptions } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
+import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
@@ -44,6 +45,7 @@ export class DockerApiModule {
         { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds }) },
         DialTargetChecker,
         ContainerReferenceChecker,
+        ContainerCountChecker,
         DaemonSideChecks,
         DockerPolicyGuard,
         UpstreamProxy,

@@ -1,3 +1,5 @@
+import { parseResourceOptions, RESTRICTED_RESOURCES, ResourceOptions } from './resource-options';
+
 /** A host directory that may be bind-mounted (shared caches), and how. */
 export interface HostBindPrefix {
   readonly path: string;
@@ -22,6 +24,8 @@ export interface PolicyOptions {
   readonly hostNetwork: boolean;
   /** BuildKit builds (`/session`, `/grpc`, `/build?version=2`); the daemon's own entitlements stay off. */
   readonly buildkitSessions: boolean;
+  /** Defaults and ceilings for what containers may use; on in "restricted" too. */
+  readonly resources: ResourceOptions;
 }
 
 export const RESTRICTED: PolicyOptions = {
@@ -34,6 +38,7 @@ export const RESTRICTED: PolicyOptions = {
   remoteBuildContexts: false,
   hostNetwork: false,
   buildkitSessions: false,
+  resources: RESTRICTED_RESOURCES,
 };
 
 export class PolicyOptionsError extends Error {}
@@ -111,6 +116,7 @@ export function parsePolicyOptions(raw: unknown, source: string): PolicyOptions 
     remoteBuildContexts: bool('remoteBuildContexts'),
     hostNetwork: bool('hostNetwork'),
     buildkitSessions: bool('buildkitSessions'),
+    resources: parseResourceOptions(input.resources, problems),
   };
   if (problems.length > 0) throw new PolicyOptionsError(`${source}:\n  ${problems.join('\n  ')}`);
   return options;

@@ -10,9 +10,12 @@ import {
   mustBeOneOf,
   mustNotBeTrue,
 } from './field-rule';
+import { LOG_CONFIG_RULES } from './log-config.rules';
 import { hostModeRule } from './namespace-mode';
 import { checkCapAdd, checkNetworkMode, checkPortBindings, checkPublishAll, checkSysctls } from './option-rules';
+import { CREATE_LIMIT_RULES } from './resource-limit.rules';
 import { checkSecurityOpt } from './security-opt';
+import { STORAGE_OPT_RULES } from './storage-opt.rules';
 import { checkBinds, checkMounts } from './volume-source';
 
 const positiveOrZero = (what: string) => (value: unknown) =>
@@ -72,9 +75,7 @@ export const HOST_CONFIG_RULES: readonly FieldRule[] = [
   { rule: 'isolation', field: 'Isolation', check: mustBeOneOf(['', 'default'], 'only the default isolation is allowed') },
   { rule: 'ports', field: 'PortBindings', check: checkPortBindings },
   { rule: 'ports', field: 'PublishAllPorts', check: checkPublishAll },
-  {
-    rule: 'log-driver',
-    field: 'LogConfig.Type',
-    check: mustBeOneOf(['', 'json-file', 'local', 'none'], 'only the local log drivers json-file, local and none are allowed (others make the daemon connect out)'),
-  },
+  ...LOG_CONFIG_RULES,
+  ...CREATE_LIMIT_RULES,
+  ...STORAGE_OPT_RULES,
 ];

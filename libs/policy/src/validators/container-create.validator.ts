@@ -3,6 +3,7 @@ import { HOST_CONFIG_RULES } from '../rules/host-config.rules';
 import { containerReferencesOfCreate } from '../rules/container-reference';
 import { isEmptyString } from '../rules/field-rule';
 import { bodyValidator } from './body-validator';
+import { settleResourceDefaults } from './resource-defaults';
 import { ValidationInput } from './validation-input';
 
 /**
@@ -16,6 +17,12 @@ function settleNamespaceDefaults(body: Record<string, unknown>, input: Validatio
   if (isEmptyString(hostConfig.CgroupnsMode)) hostConfig.CgroupnsMode = 'private';
   if (input.apiMinor < 40 && isEmptyString(hostConfig.IpcMode)) hostConfig.IpcMode = 'private';
   body.HostConfig = hostConfig;
+}
+
+/** The safe values a create gets when it names none: namespaces, then resource limits. */
+function settleDefaults(body: Record<string, unknown>, input: ValidationInput): void {
+  settleNamespaceDefaults(body, input);
+  settleResourceDefaults(body.HostConfig as Record<string, unknown>, input.context.options.resources);
 }
 
 /**
@@ -37,6 +44,6 @@ export const validateContainerCreate = bodyValidator({
     { at: 'HostConfig', rules: HOST_CONFIG_RULES },
     { at: '', rules: CONTAINER_CONFIG_RULES },
   ],
-  settle: settleNamespaceDefaults,
+  settle: settleDefaults,
   references: containerReferencesOfCreate,
 });

@@ -3,6 +3,7 @@ import { EXEC_CREATE_RULES } from '../rules/container-create.rules';
 import { isEmptyMap } from '../rules/field-rule';
 import { RESOURCE_RULES } from '../rules/host-config.rules';
 import { isHostNetworkRef } from '../rules/namespace-mode';
+import { UPDATE_LIMIT_RULES } from '../rules/resource-limit.rules';
 import { forbiddenHostReason, urlHostOf } from '../rules/remote-address';
 import { NETWORK_CONNECT_RULES, NETWORK_CREATE_RULES, VOLUME_CREATE_RULES } from '../rules/volume-network.rules';
 import { bodyValidator } from './body-validator';
@@ -21,7 +22,8 @@ export function validateContainerStart(input: ValidationInput): ValidationOutcom
 
 export const validateContainerUpdate = bodyValidator({
   kind: 'containerUpdate',
-  ruleSets: [{ at: '', rules: RESOURCE_RULES }],
+  // Absent fields and 0 leave a limit unchanged at update; the ceilings still hold.
+  ruleSets: [{ at: '', rules: [...RESOURCE_RULES, ...UPDATE_LIMIT_RULES] }],
 });
 
 // An exec session has the confinement of its container: that container must satisfy the policy.
