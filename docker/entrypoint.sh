@@ -52,6 +52,9 @@ fi
 # containers it starts.
 mount --make-rshared / 2>/dev/null || say "could not make / rshared; volume mounts may not propagate"
 
+# Streams and client connections each hold file descriptors (docs/operations.md, "Load limits").
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || say "could not raise the open-file limit (ulimit -n $(ulimit -n))"
+
 # A container restart leaves pidfiles of processes that no longer exist.
 rm -f /var/run/docker.pid /run/docker/containerd/containerd.pid
 

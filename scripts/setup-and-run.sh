@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-prerequisites.sh
 npm ci --no-audit --no-fund
 npm run build
+# Streams and client connections each hold file descriptors (docs/operations.md, "Load limits").
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 exec node dist/apps/proxy/apps/proxy/src/main.js -- "$@"
