@@ -36,12 +36,18 @@ export function writeDockerErrorToSocket(socket: Socket, status: number, reason:
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`,
   );
-  // After an upgrade the http server no longer reads the socket, and its
-  // sockets are half-open: unread, the client's FIN is never seen, the socket
-  // never closes, and server.close() (shutdown) waits for it forever. Reading
-  // (and discarding) lets the close through; a client that never closes is cut.
-  // Not destroyed at once: unread input at close makes the kernel send a reset
-  // that can overtake the answer.
+  lingerThenClose(socket);
+}
+
+/**
+ * After an upgrade the http server no longer reads the socket, and its sockets
+ * are half-open: unread, the client's FIN is never seen, the socket never
+ * closes, and what it holds (and server.close() at shutdown) waits forever.
+ * Reading (and discarding) lets the close through; a client that never closes
+ * is cut. Not destroyed at once: unread input at close makes the kernel send a
+ * reset that can overtake the answer.
+ */
+export function lingerThenClose(socket: Socket): void {
   socket.resume();
   setTimeout(() => socket.destroy(), REFUSED_SOCKET_LINGER_MS).unref();
 }

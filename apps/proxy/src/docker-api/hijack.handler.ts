@@ -11,7 +11,7 @@ import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { allowedRecord, deniedRecord } from './decision-records';
-import { denialBody, dockerErrorBody, writeDockerErrorToSocket } from './docker-error.response';
+import { denialBody, dockerErrorBody, lingerThenClose, writeDockerErrorToSocket } from './docker-error.response';
 import { contextOf, RequestContext } from './request-context';
 import { logWouldDeny } from './dry-run.log';
 
@@ -156,6 +156,9 @@ export class HijackHandler {
       response.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length));
       response.pipe(client);
       response.once('error', () => client.destroy());
+      // The client's side is paused and half-open: unread, its FIN would never
+      // be seen and the connection (and its stream slot) would be held forever.
+      response.once('end', () => lingerThenClose(client));
     });
     upstream.on('error', (error) => {
       if (!client.destroyed && client.bytesWritten === 0) {

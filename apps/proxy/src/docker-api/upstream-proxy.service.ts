@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AllowedRequest, clampToAudited, deny, denialMessage, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, PolicyDenial } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
@@ -46,12 +46,6 @@ export class UpstreamProxy implements OnModuleDestroy {
     @Inject(ClientLimits) private readonly limits: ClientLimits,
   ) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: false, proxyTimeout: 0 });
-    this.proxy.on('proxyReq', (proxyReq, req) => {
-      const context = contextOf(req);
-      context.upstreamRequest = proxyReq;
-      if (context.cut) proxyReq.destroy();
-      else if (context.pooled) this.pool.bound(proxyReq);
-    });
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
       const context = contextOf(req);
       context.upstreamResponse = proxyRes;
@@ -78,6 +72,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     res.once('close', release);
     context.pooled = pooled !== undefined;
     const framing = upstreamFraming(req, decision);
+    context.clientPath = path;
     req.url = framing.path;
     req.headers = framing.headers;
     let buffer: Readable | undefined;
@@ -101,24 +96,31 @@ export class UpstreamProxy implements OnModuleDestroy {
     if (capture) this.captures.set(req, capture);
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
     const agent = context.pooled ? this.pool.shortAgent : this.pool.streamAgent;
-    this.proxy.web(req, res, { target: this.target(), agent, buffer, selfHandleResponse }, (error: Error) => {
-      if (error instanceof PoolExhaustedError) return this.poolExhausted(req, res, context, seen, error);
-      if (context.cut) return; // cut on purpose
-      this.logger.warn({ event: 'upstream-error', requestId: context.requestId, method: req.method, path: decision.upstreamUrl, error: error.message });
-      sendDockerError(res, 502, dockerErrorBody(`dind-service: the docker daemon is unavailable (${error.message})`));
-    });
+    const onRequest = (upstreamRequest: ClientRequest) => {
+      context.upstreamRequest = upstreamRequest;
+      if (context.pooled) this.pool.bound(upstreamRequest, (error) => this.poolExhausted(req, res, context, error));
+    };
+    this.pool.capture(onRequest, () =>
+      this.proxy.web(req, res, { target: this.target(), agent, buffer, selfHandleResponse }, (error: Error) => {
+        if (context.cut) return; // cut on purpose
+        this.logger.warn({ event: 'upstream-error', requestId: context.requestId, method: req.method, path: decision.upstreamUrl, error: error.message });
+        sendDockerError(res, 502, dockerErrorBody(`dind-service: the docker daemon is unavailable (${error.message})`));
+      }),
+    );
   }
 
   /** Releases the daemon side of a request: its connection closes with it. */
   private cut(context: RequestContext, why: UpstreamCut): void {
     context.cut ??= why;
-    context.upstreamRequest?.destroy();
+    if (context.upstreamRequest) this.pool.abandon(context.upstreamRequest);
     context.upstreamResponse?.destroy();
   }
 
-  private poolExhausted(req: IncomingMessage, res: ServerResponse, context: RequestContext, seen: DecisionSeen, error: PoolExhaustedError): void {
+  private poolExhausted(req: IncomingMessage, res: ServerResponse, context: RequestContext, error: PoolExhaustedError): void {
     const decision = context.decision!;
-    context.cut ??= 'pool-exhausted';
+    if (context.cut) return;
+    context.cut = 'pool-exhausted';
+    const seen = { method: req.method ?? '', path: context.clientPath ?? '', client: clientOf(req), hijacked: false };
     const denial = limitDenial({ limit: 'upstream-pool', status: 503, message: error.message });
     this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
     this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
@@ -211,7 +213,7 @@ export class UpstreamProxy implements OnModuleDestroy {
       const message = `${denialMessage(denial)} [request id ${context.requestId}]`;
       res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
     }
-    context.upstreamRequest?.destroy();
+    if (context.upstreamRequest) this.pool.abandon(context.upstreamRequest);
   }
 
   onModuleDestroy(): void {

@@ -25,6 +25,9 @@ const EMPTY = Buffer.alloc(0);
  */
 export function upstreamFraming(req: IncomingMessage, decision: AllowedRequest): UpstreamFraming {
   const headers: IncomingHttpHeaders = { ...req.headers };
+  // Our own server answered the client's 100-continue already; the daemon is
+  // sent the body without waiting for one.
+  delete headers.expect;
   if (decision.route.body !== 'json') return { method: req.method ?? 'GET', path: decision.upstreamUrl, headers };
   const body = decision.body ?? EMPTY;
   delete headers['transfer-encoding'];

@@ -27,25 +27,41 @@ export class UpstreamPool {
   readonly shortAgent: Agent;
   readonly streamAgent = new Agent({ keepAlive: false });
   private readonly waiting = new Map<ClientRequest, number>();
+  private creating?: (upstreamRequest: ClientRequest) => void;
 
   constructor(
     readonly address: UpstreamAddress,
     private readonly options: UpstreamPoolOptions,
   ) {
     this.shortAgent = new Agent({ keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: Math.min(16, options.maxSockets) });
+    for (const agent of [this.shortAgent, this.streamAgent]) this.announceRequests(agent);
+  }
+
+  private announceRequests(agent: Agent): void {
+    const withRequests = agent as unknown as { addRequest(req: ClientRequest, options: unknown): void };
+    const add = withRequests.addRequest.bind(agent);
+    withRequests.addRequest = (req, options) => {
+      const onRequest = this.creating;
+      this.creating = undefined;
+      onRequest?.(req);
+      add(req, options);
+    };
   }
 
   /**
    * Bounds the wait of a short request for a pooled connection: past the
-   * deadline the request is destroyed with a PoolExhaustedError, which its
-   * owner turns into a 503.
+   * deadline the request leaves the queue and `onExhausted` is told, so that its
+   * owner answers 503. (Destroying a queued request alone tells nobody: Node
+   * reports it only once a socket frees up, which may be never.)
    */
-  bound(upstreamRequest: ClientRequest): void {
+  bound(upstreamRequest: ClientRequest, onExhausted: (error: PoolExhaustedError) => void): void {
     if (upstreamRequest.socket) return;
     const since = performance.now();
     this.waiting.set(upstreamRequest, since);
     const timer = setTimeout(() => {
-      upstreamRequest.destroy(new PoolExhaustedError(this.options.maxSockets, this.options.queueTimeoutMs));
+      settle();
+      this.abandon(upstreamRequest);
+      onExhausted(new PoolExhaustedError(this.options.maxSockets, this.options.queueTimeoutMs));
     }, this.options.queueTimeoutMs);
     const settle = () => {
       clearTimeout(timer);
@@ -53,6 +69,38 @@ export class UpstreamPool {
     };
     upstreamRequest.once('socket', settle);
     upstreamRequest.once('close', settle);
+  }
+
+  /**
+   * Runs `send`, which creates one request on one of the pool's agents
+   * synchronously (http-proxy's web()), and hands that request to `onRequest`
+   * the moment it exists. http-proxy only shows it once it has a connection,
+   * and a request still queued for one must be cut and timed out too.
+   */
+  capture(onRequest: (upstreamRequest: ClientRequest) => void, send: () => void): void {
+    this.creating = onRequest;
+    try {
+      send();
+    } finally {
+      this.creating = undefined;
+    }
+  }
+
+  /** Ends an upstream request wherever it is: queued for a connection, or on one. */
+  abandon(upstreamRequest: ClientRequest): void {
+    this.leaveQueue(upstreamRequest);
+    upstreamRequest.destroy();
+  }
+
+  private leaveQueue(upstreamRequest: ClientRequest): void {
+    const queues = this.shortAgent.requests as Record<string, unknown[] | undefined>;
+    for (const [name, queue] of Object.entries(queues)) {
+      const index = queue?.indexOf(upstreamRequest) ?? -1;
+      if (index < 0) continue;
+      queue!.splice(index, 1);
+      // Node's agent takes an existing queue to be non-empty.
+      if (queue!.length === 0) delete queues[name];
+    }
   }
 
   /** Pooled connections carrying a request now. */
