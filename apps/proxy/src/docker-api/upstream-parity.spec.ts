@@ -13,6 +13,7 @@ import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { UpstreamPool } from '../upstream/upstream-pool';
 import { ContainerReferenceChecker } from './container-reference.checker';
+import { ContainerCountChecker } from './container-count.checker';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
@@ -193,6 +194,7 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
   const clients: RawClient[] = [];
   /** The proxy's side of every client connection. */
   const accepted = new Set<Socket>();
+  let limits: ClientLimits;
   const policy = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: RESTRICTED });
   const options: DockerApiOptions = { maxJsonBodyBytes: 64 * 1024, bodyTimeoutMs: 2000 };
 
@@ -204,8 +206,8 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
     const metrics = new DindMetrics(supervisor, RESTRICTED);
     const recorder = new DecisionRecorder(metrics, { insert: () => undefined } as unknown as AuditStore, false);
     const dialTargets = new DialTargetChecker();
-    const daemonSide = new DaemonSideChecks(policy, dialTargets, new ContainerReferenceChecker(policy, supervisor));
-    const limits = new ClientLimits({ clientMaxConnections: 64, clientMaxStreams: 64, maxStreams: 64 });
+    const daemonSide = new DaemonSideChecks(policy, dialTargets, new ContainerReferenceChecker(policy, supervisor), new ContainerCountChecker(policy, supervisor));
+    limits = new ClientLimits({ clientMaxConnections: 64, clientMaxStreams: 64, maxStreams: 64, clientMaxPooled: 64 });
     pool = new UpstreamPool({ socketPath: daemon.socketPath }, { maxSockets: 4, queueTimeoutMs: 1000 });
     const guard = new DockerPolicyGuard(policy, options, daemonSide);
     const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits);
@@ -367,6 +369,19 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
       expect(daemon.received).toHaveLength(1);
       expect(daemon.received[0].requestLine).toBe(`POST ${EXEC_START} HTTP/1.1`);
       expect(daemon.received[0].raw.toString()).not.toContain('containers/json');
+    });
+
+    it('releases the connection and the stream slot of a declined upgrade whose client sent more while it waited', async () => {
+      daemon.upgradeAnswer = 'not-found';
+      daemon.delayMs = 100;
+      const sender = client();
+      sender.write(execStart('{"Detach":false,"Tty":false}', true));
+      await until(() => daemon.received.length === 1, 'the daemon to receive the request');
+      sender.write('x');
+      await until(() => sender.ended, 'the proxy to end the connection', 2000);
+      sender.socket.end();
+      await until(() => accepted.size === 0, 'the proxy to close its side', 2000);
+      expect(limits.openStreams).toBe(0);
     });
   });
 });

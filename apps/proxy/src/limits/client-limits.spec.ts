@@ -9,7 +9,7 @@ import { ClientLimits, clientKeyOf, LimitRefusal, limitDenial } from './client-l
 const peer = (remoteAddress?: string) => Object.assign(new EventEmitter(), { remoteAddress }) as unknown as Socket;
 
 const limits = (settings: Partial<ConstructorParameters<typeof ClientLimits>[0]> = {}) =>
-  new ClientLimits({ clientMaxConnections: 2, clientMaxStreams: 2, maxStreams: 10, ...settings });
+  new ClientLimits({ clientMaxConnections: 2, clientMaxStreams: 2, maxStreams: 10, clientMaxPooled: 2, ...settings });
 
 const isRelease = (slot: (() => void) | LimitRefusal): slot is () => void => typeof slot === 'function';
 

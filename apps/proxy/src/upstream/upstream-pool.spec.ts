@@ -89,8 +89,8 @@ describe('UpstreamPool', () => {
       });
       req.on('error', resolve);
       req.end();
+      if (bounded) pool.bound(req, resolve);
     });
-    if (bounded) pool.bound(req);
     sent.push({ req, done });
     return { req, done };
   };
@@ -103,13 +103,16 @@ describe('UpstreamPool', () => {
   };
 
   describe('short requests', () => {
-    it('refuse a request that waited past queueTimeoutMs with PoolExhaustedError naming UPSTREAM_MAX_SOCKETS, and never send it', async () => {
+    it('refuse a request that waited past queueTimeoutMs with PoolExhaustedError naming UPSTREAM_MAX_SOCKETS at the deadline, and never send it', async () => {
       await exhaust();
+      const started = Date.now();
       const third = send('/short', pool.shortAgent);
-      await sleep(QUEUE_TIMEOUT_MS * 1.5);
+      // Told at the deadline, while every pooled connection is still taken.
+      const outcome = await third.done;
+      expect(Date.now() - started).toBeLessThan(QUEUE_TIMEOUT_MS * 3);
+      expect(held.length).toBe(2);
       // A connection that frees up after the deadline must not carry it.
       held[0].end('released');
-      const outcome = await third.done;
       expect(outcome).toBeInstanceOf(PoolExhaustedError);
       const error = outcome as PoolExhaustedError;
       expect(error.message).toContain('UPSTREAM_MAX_SOCKETS');
