@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, RequestListener, Server, STATUS_CODES } from 'node:http';
+import { createServer, RequestListener, Server, ServerResponse, STATUS_CODES } from 'node:http';
 import { Server as NetServer, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { HijackHandler } from './docker-api/hijack.handler';
@@ -14,6 +14,17 @@ export interface ListenerGuards {
   readonly metrics: DindMetrics;
   readonly headersTimeoutMs: number;
   readonly maxHeaderBytes: number;
+}
+
+// How long a connection refused by a limit may stay to read its answer.
+const REFUSED_CONNECTION_MS = 5000;
+
+const refusalBody = (refusal: LimitRefusal) => dockerErrorBody(`dind-service: ${refusal.message}`);
+
+function answerRefused(res: ServerResponse, refusal: LimitRefusal): void {
+  const body = refusalBody(refusal);
+  res.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': body.length, Connection: 'close' });
+  res.end(body);
 }
 
 export interface ListenerSettings {
@@ -30,6 +41,7 @@ export interface ListenerSettings {
 export class ApiListeners {
   private readonly logger = new Logger('listeners');
   private readonly servers: Server[] = [];
+  private readonly refused = new WeakMap<Socket, LimitRefusal>();
 
   constructor(
     private readonly app: RequestListener,
@@ -84,13 +96,19 @@ export class ApiListeners {
       // Node checks the header deadline this often; the default (30 s) would
       // let a slow client hold its connection up to twice HEADERS_TIMEOUT_MS.
       connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
-    }, this.app);
+    }, (req, res) => {
+      const refusal = this.refused.get(req.socket);
+      if (refusal) return answerRefused(res, refusal);
+      this.app(req, res);
+    });
     this.protect(server);
     server.on('connection', (socket: Socket) => this.admit(socket));
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.answerClientError(error, socket));
     server.timeout = 0;
     server.keepAliveTimeout = 5_000;
     server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+      const refusal = this.refused.get(socket);
+      if (refusal) return writeDockerErrorToSocket(socket, refusal.status, STATUS_CODES[refusal.status] ?? 'Error', refusalBody(refusal));
       this.hijack.handle(req, socket, head).catch((error: Error) => {
         this.logger.error(`hijack failed: ${error.stack ?? error.message}`);
         socket.destroy();
@@ -101,14 +119,20 @@ export class ApiListeners {
     return server;
   }
 
-  /** Per-client connection limit: refused before a byte of the request is read. */
+  /**
+   * Per-client connection limit. A refused connection's requests are answered
+   * with the refusal and never reach the application; answering before the
+   * request is read instead would race the client's request bytes (unread
+   * input at close turns into a reset that overtakes the answer).
+   */
   private admit(socket: Socket): void {
     if (socket.destroyed) return;
     const refusal = this.guards.limits.admitConnection(socket);
     if (!refusal) return;
+    this.refused.set(socket, refusal);
     this.guards.metrics.limitRefusals.inc({ limit: refusal.limit });
     this.logger.debug(`refused a connection from ${clientKeyOf(socket)}: ${refusal.message}`);
-    writeDockerErrorToSocket(socket, refusal.status, STATUS_CODES[refusal.status] ?? 'Error', dockerErrorBody(`dind-service: ${refusal.message}`));
+    socket.setTimeout(REFUSED_CONNECTION_MS, () => socket.destroy());
   }
 
   /** Requests Node refuses before they are parsed: too slow, too large, malformed. */

@@ -186,7 +186,11 @@ export class HijackHandler {
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.end());
+    // The daemon is done: a client that keeps its side open must not keep the stream.
+    upstream.on('close', () => {
+      client.end();
+      lingerThenClose(client);
+    });
     client.resume();
   }
 
