@@ -10,8 +10,11 @@ const row = (method: RouteRow['method'], template: string): RouteRow => {
 
 const allowed = (route: RouteRow, upstreamUrl: string, body?: Buffer): AllowedRequest => ({ allowed: true, route, apiVersion: '1.41', params: {}, upstreamUrl, body });
 
-/** Only what upstreamFraming reads of the request: its method and headers. */
-const request = (method: string, headers: IncomingHttpHeaders) => ({ method, url: '/as-the-client-wrote-it', headers }) as unknown as IncomingMessage;
+/** Only what upstreamFraming reads of the request: its method and header lines. */
+const request = (method: string, headers: IncomingHttpHeaders) => {
+  const rawHeaders = Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value.flatMap((v) => [name, v]) : [name, String(value)]));
+  return { method, url: '/as-the-client-wrote-it', headers, rawHeaders } as unknown as IncomingMessage;
+};
 
 const CREATE = row('POST', '/containers/create');
 const EXEC_START = row('POST', '/exec/{id}/start');
@@ -94,5 +97,20 @@ describe('upstreamFraming', () => {
       expect(framing.body).toBeUndefined();
       expect(framing.headers['content-length']).toBe('3');
     });
+  });
+
+  it('keeps every line of a repeated header (BuildKit names one session method per line)', () => {
+    const methods = ['/moby.filesync.v1.FileSync/DiffCopy', '/moby.buildkit.secrets.v1.Secrets/GetSecret'];
+    const req = { method: 'POST', url: '/session', headers: {}, rawHeaders: ['Host', 'docker', ...methods.flatMap((m) => ['X-Docker-Expose-Session-Grpc-Method', m])] } as unknown as IncomingMessage;
+    const framing = upstreamFraming(req, allowed(row('POST', '/session'), '/v1.41/session'));
+    expect(framing.headers['x-docker-expose-session-grpc-method']).toEqual(methods);
+    expect(framing.headers.host).toBe('docker');
+  });
+
+  it('treats a header named __proto__ as a header, not as the prototype', () => {
+    const req = { method: 'GET', url: '/x', headers: {}, rawHeaders: ['__proto__', 'x', 'Host', 'docker'] } as unknown as IncomingMessage;
+    const framing = upstreamFraming(req, allowed(LOGS, '/v1.41/containers/c/logs'));
+    expect(Object.getPrototypeOf(framing.headers)).toBeNull();
+    expect(Object.keys(framing.headers)).toEqual(['__proto__', 'host']);
   });
 });
