@@ -25,10 +25,10 @@ describe('loadAppConfig', () => {
     [{ DOCKER_UPSTREAM: 'http//x' }, /DOCKER_UPSTREAM="http\/\/x"/],
     [{ SOCKET_PATH: 'relative.sock' }, /SOCKET_PATH="relative.sock": must be an absolute path/],
     [{ MAX_JSON_BODY_BYTES: 'lots' }, /MAX_JSON_BODY_BYTES="lots"/],
-    [{ DOCKERD_ARGS: '-H tcp://0.0.0.0:2376' }, /dockerd argument -H: set by dind-service/],
+    [{ DOCKERD_ARGS: '-H tcp://0.0.0.0:2376' }, /dockerd argument -H tcp:\/\/0\.0\.0\.0:2376: --host is set by dind-service/],
     [{ DOCKERD_ARGS: '--host=tcp://0.0.0.0:2376' }, /--host=tcp/],
     [{ DOCKERD_ARGS: '--tlsverify' }, /--tlsverify/],
-    [{ DOCKERD_ARGS: '--config-file=/tmp/mine.json' }, /dockerd argument --config-file=\/tmp\/mine.json: set by dind-service/],
+    [{ DOCKERD_ARGS: '--config-file=/tmp/mine.json' }, /dockerd argument --config-file=\/tmp\/mine.json: --config-file is set by dind-service/],
     [{ DOCKERD_CONFIG_FILE: 'daemon.json' }, /DOCKERD_CONFIG_FILE="daemon.json": must be an absolute path/],
   ])('refuses %j at start-up', (env, message) => {
     expect(() => loadAppConfig(env, [])).toThrow(message);
