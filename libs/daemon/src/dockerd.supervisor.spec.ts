@@ -53,7 +53,7 @@ class FakeRunner extends ProcessRunner {
     this.spawned.push({ args, child });
     return child as unknown as ChildProcess;
   }
-  override findByCommandLine(): number[] {
+  override findNamingPath(): number[] {
     return [];
   }
 }

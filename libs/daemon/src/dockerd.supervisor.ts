@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DAEMON_OPTIONS, DaemonModuleOptions } from './daemon-options';
 import { writeDaemonConfig } from './daemon-config';
@@ -130,8 +130,8 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private async clearPreviousRun(): Promise<void> {
     if (!existsSync(this.paths.pidfile)) return;
     const pid = Number(readFileSync(this.paths.pidfile, 'utf8').trim());
-    const commandLine = Number.isInteger(pid) && pid > 0 ? this.processes.commandLine(pid) : undefined;
-    if (commandLine?.includes('dockerd') && commandLine.includes(this.paths.pidfile)) {
+    const args = Number.isInteger(pid) && pid > 0 ? this.processes.commandArgs(pid) : undefined;
+    if (args && basename(args[0] ?? '') === 'dockerd' && args.includes(`--pidfile=${this.paths.pidfile}`)) {
       this.logger.warn(`dockerd (pid ${pid}) of a previous run is still running; stopping it`);
       this.processes.kill(pid, 'SIGTERM');
       const deadline = Date.now() + this.options.stopTimeoutMs;
@@ -189,6 +189,9 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private async restart(): Promise<void> {
     if (this.state !== 'restarting') return;
     this.restarts++;
+    // A killed dockerd leaves its containerd holding the socket the next one
+    // needs: reap as the stop path does, or the restart waits it out.
+    if (this.managed) this.reapLeftovers();
     try {
       await this.start();
     } catch (error) {
@@ -232,12 +235,13 @@ export class DockerdSupervisor implements OnApplicationShutdown {
 
   /**
    * containerd and shims outlive a dockerd that was killed; every process that
-   * names our private run directory is ours to end.
+   * names our private run directory (as a whole path, never as a substring:
+   * `/run/dind` is not `/run/dind2`) is ours to end.
    */
   private reapLeftovers(): void {
-    const leftovers = this.processes.findByCommandLine(this.options.runDir);
+    const leftovers = this.processes.findNamingPath(this.options.runDir);
     for (const pid of leftovers) {
-      this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandLine(pid)}`);
+      this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandArgs(pid)?.join(' ')}`);
       this.processes.kill(pid, 'SIGKILL');
     }
   }

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
 import { dockerdArgumentProblems } from './dockerd-flags';
+import { listenerProblems } from './listener-settings';
 
 export class ConfigError extends Error {}
 
@@ -26,6 +27,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): 
     problems.push(`ADMIN_PORT=${config.ADMIN_PORT}: must differ from PORT (the admin API never shares the Docker API listener)`);
   }
   if (config.PORT !== '' && (Number(config.PORT) < 1 || Number(config.PORT) > 65535)) problems.push(`PORT=${config.PORT}: out of range`);
+  problems.push(...listenerProblems(config));
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }
