@@ -33,7 +33,11 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private fatalListeners: Array<(reason: string) => void> = [];
   private apiVersionValue = '1.41';
   state: DaemonState = 'stopped';
+  /** False while the ready daemon misses its watch pings (a hung dockerd is not an exited one). */
+  answering = true;
   restarts = 0;
+  private watchTimer?: NodeJS.Timeout;
+  private missedPings = 0;
   startupSeconds?: number;
 
   readonly upstream: UpstreamAddress;
@@ -81,6 +85,9 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     await this.waitUntilReady(this.options.startTimeoutMs);
     this.startupSeconds = (Date.now() - started) / 1000;
     this.state = 'ready';
+    this.answering = true;
+    this.missedPings = 0;
+    this.watch();
     this.logger.log(`daemon ready at ${describeUpstream(this.upstream)} (API ${this.apiVersionValue}) after ${this.startupSeconds.toFixed(1)} s`);
   }
 
@@ -95,6 +102,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
     clearTimeout(this.restartTimer);
+    clearInterval(this.watchTimer);
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       this.logger.log(`stopping dockerd (pid ${child.pid})`);
@@ -201,7 +209,60 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Pings the ready daemon periodically. A dockerd that stops answering (hung,
+   * or stopped with SIGSTOP) is restarted like one that died: it counts against
+   * DOCKERD_MAX_RESTARTS, so one that never recovers ends in `failed` and the
+   * service exits for its orchestrator to act. A daemon we do not manage can only
+   * be reported.
+   */
+  private watch(): void {
+    clearInterval(this.watchTimer);
+    const interval = this.options.watchIntervalMs ?? 0;
+    if (interval <= 0) return;
+    const limit = this.options.watchFailures ?? 3;
+    let inFlight = false;
+    this.watchTimer = setInterval(() => {
+      if (this.state !== 'ready' || inFlight) return;
+      inFlight = true;
+      void this.ping(Math.min(2000, interval)).then((result) => {
+        inFlight = false;
+        if (this.state !== 'ready') return;
+        if (result.ok) {
+          if (!this.answering) this.logger.log('dockerd answers _ping again');
+          this.answering = true;
+          this.missedPings = 0;
+          return;
+        }
+        this.answering = false;
+        this.missedPings++;
+        this.logger.warn(`dockerd did not answer _ping (${result.error}); ${this.missedPings} of ${limit} in a row`);
+        if (this.missedPings >= limit && this.managed) this.restartHungDaemon(limit);
+      });
+    }, interval);
+    this.watchTimer.unref();
+  }
+
+  private restartHungDaemon(missed: number): void {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    clearInterval(this.watchTimer);
+    this.logger.error(`dockerd (pid ${child.pid}) missed ${missed} pings in a row; restarting it`);
+    // SIGCONT lets a stopped daemon act on the SIGTERM; its exit is handled as a crash.
+    child.kill('SIGTERM');
+    child.kill('SIGCONT');
+    const killTimer = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        this.logger.warn(`dockerd did not stop within ${this.options.stopTimeoutMs} ms; killing it`);
+        child.kill('SIGKILL');
+      }
+    }, this.options.stopTimeoutMs);
+    killTimer.unref();
+    child.once('exit', () => clearTimeout(killTimer));
+  }
+
   private fail(reason: string): void {
+    clearInterval(this.watchTimer);
     this.state = 'failed';
     this.logger.error(reason);
     for (const listener of this.fatalListeners) listener(reason);

@@ -75,6 +75,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(10)
   DOCKERD_RESTART_BACKOFF_MAX_MS = 30_000;
 
+  /** Once ready, dockerd is pinged this often; 0 turns the watch off. */
+  @Transform(toInt) @IsInt() @Min(0)
+  DOCKERD_WATCH_INTERVAL_MS = 5000;
+
+  /** This many missed pings in a row and dockerd is restarted (counted like a crash). */
+  @Transform(toInt) @IsInt() @Min(1)
+  DOCKERD_WATCH_FAILURES = 3;
+
   /** How long in-flight API requests may run on after SIGTERM before they are cut. */
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;
