@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DockerPolicy } from '../docker-policy';
 import { PolicyDecision } from '../policy-request';
 import { checkImageChanges } from './image-changes';
@@ -71,5 +72,21 @@ describe('ONBUILD triggers are not planted outside a Dockerfile', () => {
     ['a commit body with Env', () => commit('', { Env: ['A=b'], OnBuild: null })],
   ])('%s is allowed', (_name, decide) => {
     expect(decide()).toMatchObject({ allowed: true });
+  });
+});
+
+describe('ONBUILD is found however the changes are laid out (property)', () => {
+  const harmless = fc.constantFrom('ENV A=b', 'CMD ["sh"]', 'LABEL x=y', 'EXPOSE 80', 'WORKDIR /w', '# a comment', '');
+  const spelling = fc.constantFrom('ONBUILD', 'onbuild', 'OnBuild', 'oNbUiLd');
+  const gap = fc.constantFrom(' ', '\t', '  ', ' \t');
+  const lead = fc.constantFrom('', ' ', '\t', '  ');
+  it('any list with an ONBUILD instruction, in any value, spelling or position, is refused', () => {
+    fc.assert(
+      fc.property(fc.array(harmless, { maxLength: 4 }), fc.array(harmless, { maxLength: 4 }), spelling, gap, lead, fc.boolean(), (before, after, word, space, indent, sameValue) => {
+        const trigger = `${indent}${word}${space}RUN id`;
+        const list = sameValue && before.length > 0 ? [...before.slice(0, -1), `${before[before.length - 1]}\n${trigger}`, ...after] : [...before, trigger, ...after];
+        expect(checkImageChanges(list)).toMatchObject({ rule: 'onbuild' });
+      }),
+    );
   });
 });
