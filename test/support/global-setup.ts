@@ -71,6 +71,9 @@ export default async function globalSetup(): Promise<void> {
     DOCKERD_RUN_DIR: runDir,
     SHUTDOWN_GRACE_MS: '3000',
     DOCKERD_RESTART_BACKOFF_MS: '200',
+    // A hung daemon is noticed within seconds (the supervisor spec stops it with SIGSTOP).
+    DOCKERD_WATCH_INTERVAL_MS: '1000',
+    DOCKERD_STOP_TIMEOUT_MS: '5000',
     DATA_DIR: join(baseDir, 'state'),
     ADMIN_TOKEN: adminToken,
   };
