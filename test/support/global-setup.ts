@@ -8,6 +8,7 @@ import { docker } from './docker-cli';
 import { E2eState, STATE_FILE } from './e2e-state';
 import { buildBusyboxRootfs } from './test-image';
 import { existsSync } from 'node:fs';
+import { processesMentioning } from './leftovers';
 
 export const SERVICE_ENTRY = join(__dirname, '..', '..', 'dist', 'apps', 'proxy', 'apps', 'proxy', 'src', 'main.js');
 const CLIS = ['/usr/bin/docker', '/usr/local/bin/docker'].filter((cli) => existsSync(cli));
@@ -44,10 +45,26 @@ export async function startService(env: Record<string, string>, log: string, adm
 
 export const isReady = async (adminUrl: string): Promise<boolean> => (await fetch(`${adminUrl}/ready`)).status === 200;
 
+/**
+ * The test daemon needs the docker0 bridge and the DOCKER iptables chains to
+ * itself: with another dockerd running, containers of the run get no gateway
+ * and the failures say nothing about why. Stop at once and say so instead.
+ */
+function refuseForeignDaemons(): void {
+  const foreign = processesMentioning('dockerd').filter(({ cmdline }) => /(^|\/)dockerd$/.test(cmdline.split(' ')[0]));
+  if (foreign.length === 0) return;
+  throw new Error(
+    `another dockerd is running (${foreign.map((p) => `pid ${p.pid}: ${p.cmdline.slice(0, 120)}`).join('; ')}).\n` +
+      'The end-to-end tests start a dockerd of their own, which needs the docker0 bridge and the iptables chains to itself: ' +
+      'stop the other daemon (for the system one: systemctl stop docker docker.socket) and run the tests again.',
+  );
+}
+
 /** Starts the built service with its own dockerd in a temporary directory. */
 export default async function globalSetup(): Promise<void> {
   if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run npm run build first`);
   if (CLIS.length === 0) throw new Error('no docker CLI found (apt-get install docker.io)');
+  refuseForeignDaemons();
   const baseDir = mkdtempSync(join(tmpdir(), 'dind-e2e-'));
   const runDir = join(baseDir, 'run');
   const socketPath = join(baseDir, 'api', 'docker.sock');

@@ -17,6 +17,7 @@ import { AuditStore } from './audit/audit-store';
 import { DecisionRecorder } from './observability/decision-recorder';
 import { DindMetrics } from './observability/dind-metrics';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { ContainerNetworkWatcher } from './network/container-network.watcher';
 import { UpstreamPool } from './upstream/upstream-pool';
 import { ClientLimits } from './limits/client-limits';
@@ -31,6 +32,15 @@ function createLogger(config: AppConfig): ConsoleLogger {
   });
 }
 
+/** Lowering it needs CAP_SYS_RESOURCE (root in the privileged container has it; a sidecar proxy may not). */
+function protectFromOomKiller(adjustment: number, logger: ConsoleLogger): void {
+  try {
+    writeFileSync('/proc/self/oom_score_adj', String(adjustment));
+  } catch (error) {
+    logger.warn(`cannot set the service's OOM score adjustment to ${adjustment} (SERVICE_OOM_SCORE_ADJ): ${(error as Error).message}`);
+  }
+}
+
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   let policy: PolicyOptions;
@@ -43,6 +53,7 @@ async function bootstrap(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config);
+  protectFromOomKiller(config.SERVICE_OOM_SCORE_ADJ, logger);
   logger.log(`policy ${policy.name}${policy.dryRun ? ' (DRY RUN: rule denials are forwarded and only recorded)' : ''}`);
   const lifecycle = new LifecycleState();
   // One way out, whatever fails and whenever: what exists so far is stopped in
