@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -60,6 +60,17 @@ function refuseForeignDaemons(): void {
   );
 }
 
+/**
+ * The dockerd the run tests: the system's (Debian 12: 20.10), or with
+ * DIND_E2E_ENGINE=26 the engine scripts/engine.sh unpacks from Debian 13.
+ */
+function engineDockerd(engine: string): string {
+  if (engine === '') return 'dockerd';
+  const script = join(__dirname, '..', '..', 'scripts', 'engine.sh');
+  const printed = execFileSync('bash', [script, engine], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return printed.trim().split('\n').pop()!;
+}
+
 /** Starts the built service with its own dockerd in a temporary directory. */
 export default async function globalSetup(): Promise<void> {
   if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run npm run build first`);
@@ -77,7 +88,9 @@ export default async function globalSetup(): Promise<void> {
 
   const serviceLog = join(baseDir, 'service.log');
   const adminToken = randomBytes(16).toString('hex');
+  const dockerdPath = engineDockerd(process.env.DIND_E2E_ENGINE ?? '');
   const serviceEnv = {
+    DOCKERD_PATH: dockerdPath,
     PORT: String(apiPort),
     // All addresses, so that the network-position spec can try from inside containers.
     HOST: '0.0.0.0',

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DAEMON_OPTIONS, DaemonModuleOptions } from './daemon-options';
 import { writeDaemonConfig } from './daemon-config';
@@ -162,7 +162,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       ...this.options.extraArgs,
     ];
     this.logger.log(`starting ${this.options.dockerdPath} ${args.join(' ')}`);
-    const child = this.processes.spawn(this.options.dockerdPath, args);
+    const child = this.processes.spawn(this.options.dockerdPath, args, engineDirectories(this.options.dockerdPath));
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
@@ -306,4 +306,15 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       this.processes.kill(pid, 'SIGKILL');
     }
   }
+}
+
+/**
+ * A dockerd given by path (an engine unpacked by scripts/engine.sh, or any
+ * other install) finds the containerd and shims of its own release first:
+ * its directory and the `bin` beside it (usr/sbin/dockerd, usr/bin/containerd).
+ */
+export function engineDirectories(dockerdPath: string): string[] {
+  if (!isAbsolute(dockerdPath)) return [];
+  const own = dirname(dockerdPath);
+  return [own, resolve(own, '..', 'bin')].filter((dir, i, all) => all.indexOf(dir) === i && existsSync(dir));
 }

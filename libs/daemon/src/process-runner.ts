@@ -26,8 +26,11 @@ export function namesPathUnder(args: readonly string[], dir: string): boolean {
 /** The side effects of running processes, behind one seam so the supervisor's logic can be tested with a fake. */
 @Injectable()
 export class ProcessRunner {
-  spawn(command: string, args: readonly string[]): ChildProcess {
-    return spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnvironment(process.env) });
+  /** `pathFirst`: directories searched before the inherited PATH (an engine's own containerd and shims). */
+  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = []): ChildProcess {
+    const env = childEnvironment(process.env);
+    if (pathFirst.length > 0) env.PATH = [...pathFirst, env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'].join(':');
+    return spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
 
   kill(pid: number, signal: NodeJS.Signals): boolean {
