@@ -152,6 +152,30 @@ describe('DockerPolicy.decide', () => {
     });
   });
 
+  describe('references the transport resolves on the daemon before forwarding', () => {
+    const send = (url: string, body: unknown) => policy.decide({ method: 'POST', url, headers: json, body: Buffer.from(JSON.stringify(body)) });
+
+    it.each(['/v1.24', '/v1.41', ''])('a create at %s names its volumes and networks (the daemon attaches by NetworkID)', (version) => {
+      const decision = send(`${version}/containers/create`, {
+        Image: 'b',
+        HostConfig: { Binds: ['data:/data'], Mounts: [{ Type: 'volume', Source: 'cache', Target: '/cache' }], NetworkMode: 'app' },
+        NetworkingConfig: { EndpointsConfig: { app: { NetworkID: 'f00d' } } },
+      });
+      expect(decision).toMatchObject({
+        allowed: true,
+        volumeReferences: [{ name: 'data', field: 'HostConfig.Binds[0]' }, { name: 'cache', field: 'HostConfig.Mounts[0].Source' }],
+        networkReferences: [{ ref: 'app' }, { ref: 'app' }, { ref: 'f00d', field: 'NetworkingConfig.EndpointsConfig.app.NetworkID' }],
+      });
+    });
+
+    it.each(['/v1.24', '/v1.41', ''])('a connect at %s names the path network and the endpoint NetworkID', (version) => {
+      expect(send(`${version}/networks/f0/connect`, { Container: 'c', EndpointConfig: { NetworkID: 'f00d' } })).toMatchObject({
+        allowed: true,
+        networkReferences: [{ ref: 'f0', field: 'path.id' }, { ref: 'f00d', field: 'EndpointConfig.NetworkID' }],
+      });
+    });
+  });
+
   describe('other doors', () => {
     const post = (url: string, body?: unknown) =>
       policy.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });

@@ -16,6 +16,8 @@ import { PolicyOptions, RESTRICTED } from './options/policy-options';
 import { checkContainerCount, ContainerCountCheck, containerCountCheckOf } from './rules/container-count';
 import { checkReferencedContainer, ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
+import { checkReferencedNetwork, NetworkReference } from './rules/network-reference';
+import { checkReferencedVolume, VolumeReference } from './rules/volume-reference';
 import { RuleContext } from './rules/field-rule';
 import { ValidationInput, Validator } from './validators/validation-input';
 import { VALIDATORS } from './validators';
@@ -69,6 +71,16 @@ export class DockerPolicy {
   /** Whether a container the request borrows from (as the daemon's inspect reports it) satisfies the policy. */
   checkReferencedContainer(reference: ContainerReference, inspected: unknown): PolicyDenial | undefined {
     return checkReferencedContainer(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+  }
+
+  /** Whether a named volume a request mounts (as the daemon's `GET /volumes/{name}` reports it) satisfies the policy. */
+  checkReferencedVolume(reference: VolumeReference, inspected: unknown): PolicyDenial | undefined {
+    return checkReferencedVolume(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+  }
+
+  /** Whether the network a reference resolves to (the daemon's `GET /networks/{ref}` answer) may be joined. */
+  checkReferencedNetwork(reference: NetworkReference, inspected: unknown): PolicyDenial | undefined {
+    return checkReferencedNetwork(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
   }
 
   /** Whether the daemon's containers (its `GET /containers/json?all=1` answer) leave room for what the request adds. */
@@ -131,6 +143,8 @@ export class DockerPolicy {
     let wouldDeny: PolicyDenial | undefined;
     let containerReferences: readonly ContainerReference[] | undefined;
     let dialTargets: readonly DialTarget[] | undefined;
+    let volumeReferences: readonly VolumeReference[] | undefined;
+    let networkReferences: readonly NetworkReference[] | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -153,6 +167,8 @@ export class DockerPolicy {
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
       containerReferences = outcome.containerReferences;
       dialTargets = outcome.dialTargets;
+      volumeReferences = outcome.volumeReferences;
+      networkReferences = outcome.networkReferences;
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
@@ -171,6 +187,8 @@ export class DockerPolicy {
       wouldDeny,
       containerReferences,
       dialTargets,
+      volumeReferences,
+      networkReferences,
       containerCount: containerCountCheckOf(route, match.params),
     };
   }

@@ -2,6 +2,8 @@ import { PolicyDenial } from './policy-denial';
 import type { ContainerCountCheck } from './rules/container-count';
 import type { ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
+import type { NetworkReference } from './rules/network-reference';
+import type { VolumeReference } from './rules/volume-reference';
 import { RouteRow } from './routes/route-table';
 
 export type HeaderValue = string | string[] | undefined;
@@ -31,6 +33,10 @@ export interface AllowedRequest {
   readonly dialTargets?: readonly DialTarget[];
   /** Containers the request borrows from; the transport inspects each and asks `checkReferencedContainer`. */
   readonly containerReferences?: readonly ContainerReference[];
+  /** Named volumes the request mounts; the transport inspects each and asks `checkReferencedVolume`. */
+  readonly volumeReferences?: readonly VolumeReference[];
+  /** Networks the request attaches to; the transport resolves each on the daemon and asks `checkReferencedNetwork`. */
+  readonly networkReferences?: readonly NetworkReference[];
   /** Would add a container or a running one: the transport lists the daemon's containers and asks `checkContainerCount`. */
   readonly containerCount?: ContainerCountCheck;
 }

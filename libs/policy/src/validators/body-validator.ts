@@ -1,6 +1,8 @@
 import { deny } from '../policy-denial';
 import { BodyKindName } from '../routes/body-kind';
 import type { ContainerReference } from '../rules/container-reference';
+import type { NetworkReference } from '../rules/network-reference';
+import type { VolumeReference } from '../rules/volume-reference';
 import { applyRules, FieldRule } from '../rules/field-rule';
 import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
@@ -22,6 +24,10 @@ export interface BodyValidatorSpec {
   readonly settle?: (body: Record<string, unknown>, input: ValidationInput) => void;
   /** Other containers an accepted body borrows from (volumes, namespaces, exec target). */
   readonly references?: (body: Record<string, unknown>, input: ValidationInput) => ContainerReference[];
+  /** Named volumes an accepted body mounts. */
+  readonly volumes?: (body: Record<string, unknown>) => VolumeReference[];
+  /** Networks an accepted body attaches to. */
+  readonly networks?: (body: Record<string, unknown>, input: ValidationInput) => NetworkReference[];
 }
 
 /**
@@ -51,7 +57,13 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
       const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
       if (denial) return { denial, body };
     }
+    const outcome: { -readonly [K in keyof ValidationOutcome]: ValidationOutcome[K] } = { body };
     const containerReferences = spec.references?.(body, input);
-    return containerReferences?.length ? { body, containerReferences } : { body };
+    if (containerReferences?.length) outcome.containerReferences = containerReferences;
+    const volumeReferences = spec.volumes?.(body);
+    if (volumeReferences?.length) outcome.volumeReferences = volumeReferences;
+    const networkReferences = spec.networks?.(body, input);
+    if (networkReferences?.length) outcome.networkReferences = networkReferences;
+    return outcome;
   };
 }

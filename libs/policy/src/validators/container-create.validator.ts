@@ -1,6 +1,8 @@
 import { CONTAINER_CONFIG_RULES } from '../rules/container-create.rules';
 import { HOST_CONFIG_RULES } from '../rules/host-config.rules';
 import { containerReferencesOfCreate } from '../rules/container-reference';
+import { networkReferencesOfCreate } from '../rules/network-reference';
+import { volumeReferencesOfCreate } from '../rules/volume-reference';
 import { isEmptyString } from '../rules/field-rule';
 import { bodyValidator } from './body-validator';
 import { settleResourceDefaults } from './resource-defaults';
@@ -46,4 +48,6 @@ export const validateContainerCreate = bodyValidator({
   ],
   settle: settleDefaults,
   references: containerReferencesOfCreate,
+  volumes: volumeReferencesOfCreate,
+  networks: networkReferencesOfCreate,
 });

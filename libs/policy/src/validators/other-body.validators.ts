@@ -4,6 +4,7 @@ import { CONFIG_RULES, EXEC_CREATE_RULES } from '../rules/container-create.rules
 import { isEmptyMap } from '../rules/field-rule';
 import { RESOURCE_RULES } from '../rules/host-config.rules';
 import { isHostNetworkRef } from '../rules/namespace-mode';
+import { networkReferencesOfConnect } from '../rules/network-reference';
 import { UPDATE_LIMIT_RULES } from '../rules/resource-limit.rules';
 import { forbiddenHostReason, urlHostOf } from '../rules/remote-address';
 import { NETWORK_CONNECT_RULES, NETWORK_CREATE_RULES, VOLUME_CREATE_RULES } from '../rules/volume-network.rules';
@@ -46,7 +47,11 @@ export function validateCommit(input: ValidationInput): ValidationOutcome {
 export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }] });
 export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', ruleSets: [{ at: '', rules: NETWORK_CREATE_RULES }] });
 
-const connectBody = bodyValidator({ kind: 'networkConnect', ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }] });
+const connectBody = bodyValidator({
+  kind: 'networkConnect',
+  ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }],
+  networks: (body, input) => networkReferencesOfConnect(input.params.id, body),
+});
 export function validateNetworkConnect(input: ValidationInput): ValidationOutcome {
   if (isHostNetworkRef(input.params.id, input.context.hostNetworkIds())) {
     return { denial: deny('host-namespace', 'connecting to the host network is not allowed', 'path.network', input.params.id) };
