@@ -132,6 +132,7 @@ export class DockerPolicy {
     let wouldDeny: PolicyDenial | undefined;
     let containerReferences: readonly ContainerReference[] | undefined;
     let dialTargets: readonly DialTarget[] | undefined;
+    let droppedFields: readonly string[] | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -154,6 +155,7 @@ export class DockerPolicy {
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
       containerReferences = outcome.containerReferences;
       dialTargets = outcome.dialTargets;
+      droppedFields = outcome.droppedFields;
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
@@ -169,6 +171,7 @@ export class DockerPolicy {
       params: match.params,
       upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(kept)}`,
       body: forwardBody,
+      ...(droppedFields ? { droppedFields } : {}),
       wouldDeny,
       containerReferences,
       dialTargets,

@@ -4,8 +4,8 @@ import { DtoClass, shapeOf } from './docker-validation.decorators';
 import { dtoFieldNames } from './shape-violations';
 import { BODY_DTOS } from './validate-dto';
 
-/** What a JSON value decodes into, as far as keys are concerned. */
-type Node =
+/** What a JSON value decodes into, as far as keys are concerned (also read by unmapped-keys.ts). */
+export type Node =
   | { readonly kind: 'struct'; readonly cls?: DtoClass }
   | { readonly kind: 'map'; readonly value: Node }
   | { readonly kind: 'list'; readonly element: Node }
@@ -15,7 +15,7 @@ const LEAF: Node = { kind: 'leaf' };
 // ExposedPorts/Volumes values and BlockVolume are Go's struct{}: a struct with no fields.
 const EMPTY_STRUCT: Node = { kind: 'struct' };
 
-function propertyNode(cls: DtoClass, property: string): Node {
+export function propertyNode(cls: DtoClass, property: string): Node {
   const shape = shapeOf(cls, property);
   const struct = (): Node => ({ kind: 'struct', cls: shape?.nested });
   switch (shape?.kind) {
@@ -41,7 +41,7 @@ function propertyNode(cls: DtoClass, property: string): Node {
 // Field names by folded spelling, per DTO class: the field Go's decoder picks for a key.
 const fieldsByFold = new Map<Function, Map<string, string>>();
 
-function fieldFor(cls: DtoClass, key: string): string | undefined {
+export function fieldFor(cls: DtoClass, key: string): string | undefined {
   let fields = fieldsByFold.get(cls);
   if (!fields) {
     fields = new Map(dtoFieldNames(cls).map((name) => [goFoldKey(name), name]));

@@ -2,6 +2,7 @@ import { deny } from '../policy-denial';
 import { BodyKindName } from '../routes/body-kind';
 import type { ContainerReference } from '../rules/container-reference';
 import { applyRules, FieldRule } from '../rules/field-rule';
+import { dropUnmappedKeys } from '../dto/unmapped-keys';
 import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
 
@@ -37,7 +38,10 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     }
     if (spec.prepare && typeof input.body === 'object' && !Array.isArray(input.body)) spec.prepare(input.body as Record<string, unknown>, input);
     const dto: new () => object = BODY_DTOS[spec.kind];
-    const read = validateDto(dto, input.body);
+    // Keys the daemon's decoder would ignore are dropped (and reported), not judged.
+    const { body: pruned, dropped } = dropUnmappedKeys(dto, input.body);
+    const droppedFields = dropped.length > 0 ? dropped : undefined;
+    const read = validateDto(dto, pruned);
     if (!read.ok) {
       const [first] = read.violations;
       return { denial: deny('body.shape', first.reason, first.field, first.value) };
@@ -49,9 +53,9 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
       const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
-      if (denial) return { denial, body };
+      if (denial) return { denial, body, droppedFields };
     }
     const containerReferences = spec.references?.(body, input);
-    return containerReferences?.length ? { body, containerReferences } : { body };
+    return { body, ...(containerReferences?.length ? { containerReferences } : {}), ...(droppedFields ? { droppedFields } : {}) };
   };
 }

@@ -30,6 +30,8 @@ export interface ValidationOutcome {
   readonly containerReferences?: readonly ContainerReference[];
   /** Hosts the daemon will dial; the transport resolves and checks them before forwarding. */
   readonly dialTargets?: readonly DialTarget[];
+  /** Body keys the daemon's decoder maps to no field: dropped, never forwarded (dotted paths). */
+  readonly droppedFields?: readonly string[];
 }
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;
