@@ -101,7 +101,7 @@ describe('DockerPolicy.decide', () => {
       ['volume driver', { Image: 'b', HostConfig: { VolumeDriver: 'foo' } }, 'host-mount'],
       ['annotations', { Image: 'b', HostConfig: { Annotations: { 'io.kubernetes.cri.x': '1' } } }, 'annotations'],
       ['realtime', { Image: 'b', HostConfig: { CpuRealtimeRuntime: 1000 } }, 'realtime'],
-      ['a realtime priority ulimit', { Image: 'b', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 2 }, { Name: 'rtprio', Soft: 0, Hard: 99 }] } }, 'realtime'],
+      ['a realtime priority ulimit', { Image: 'b', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 2 }, { Name: 'rtprio', Soft: 0, Hard: 99 }] } }, 'ulimits'],
       ['OOM killer disabled', { Image: 'b', HostConfig: { OomKillDisable: true } }, 'oom-kill'],
       ['host endpoint', { Image: 'b', NetworkingConfig: { EndpointsConfig: { host: {} } } }, 'host-namespace'],
     ])('refuses %s', (_name, body, rule) => {

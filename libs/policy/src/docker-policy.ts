@@ -5,7 +5,8 @@ import {
   clampToAudited,
   isAuditedApiVersion,
 } from './api-version';
-import { parseStrictJson, StrictJsonError } from './json/strict-json.parser';
+import { bodyMapPaths } from './dto/map-paths';
+import { JsonPath, parseStrictJson, StrictJsonError } from './json/strict-json.parser';
 import { PolicyDenial, deny } from './policy-denial';
 import { HeaderValue, PolicyDecision, PolicyRequest } from './policy-request';
 import { parseRequestTarget, RequestTarget } from './routes/request-target.parser';
@@ -134,7 +135,7 @@ export class DockerPolicy {
 
     let body: unknown;
     if (route.body === 'json') {
-      const parsed = parseJsonBody(request.headers, request.body);
+      const parsed = parseJsonBody(request.headers, request.body, bodyMapPaths(route.validator));
       if (parsed && 'rule' in parsed) return refuse(parsed);
       body = parsed?.value;
     }
@@ -145,6 +146,7 @@ export class DockerPolicy {
     let dialTargets: readonly DialTarget[] | undefined;
     let volumeReferences: readonly VolumeReference[] | undefined;
     let networkReferences: readonly NetworkReference[] | undefined;
+    let droppedFields: readonly string[] | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -169,6 +171,7 @@ export class DockerPolicy {
       dialTargets = outcome.dialTargets;
       volumeReferences = outcome.volumeReferences;
       networkReferences = outcome.networkReferences;
+      droppedFields = outcome.droppedFields;
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
@@ -184,6 +187,7 @@ export class DockerPolicy {
       params: match.params,
       upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(kept)}`,
       body: forwardBody,
+      ...(droppedFields ? { droppedFields } : {}),
       wouldDeny,
       containerReferences,
       dialTargets,
@@ -237,6 +241,7 @@ const JSON_MEDIA_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$
 function parseJsonBody(
   headers: Readonly<Record<string, HeaderValue>>,
   raw: Buffer | undefined,
+  isMap: (path: JsonPath) => boolean,
 ): { value: unknown } | PolicyDenial | undefined {
   const encoding = headerValue(headers, 'content-encoding');
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
@@ -248,7 +253,7 @@ function parseJsonBody(
     return deny('body.content-type', 'a body on this endpoint must be application/json', 'Content-Type', contentType ?? null);
   }
   try {
-    return { value: parseStrictJson(raw) };
+    return { value: parseStrictJson(raw, { isMap }) };
   } catch (error) {
     if (error instanceof StrictJsonError) return deny('body.json', error.reason, error.path);
     throw error;

@@ -27,6 +27,8 @@ export interface AllowedRequest {
   readonly upstreamUrl: string;
   /** The canonical body to send instead of the client's bytes (json routes). */
   readonly body?: Buffer;
+  /** Body keys the daemon would map to no field: not forwarded; the audit record lists them. */
+  readonly droppedFields?: readonly string[];
   /** Dry-run mode: the denial this request would have had. */
   readonly wouldDeny?: PolicyDenial;
   /** Hosts the daemon will dial for this request; the transport resolves and checks them before forwarding. */

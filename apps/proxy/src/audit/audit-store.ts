@@ -19,7 +19,7 @@ export interface AuditRow extends DecisionRecord {
   readonly seq: number;
 }
 
-const COLUMNS = 'seq, time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms';
+const COLUMNS = 'seq, time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms, dropped_fields';
 
 /**
  * The audit log: SQLite in WAL mode. An insert returns only once the record is
@@ -57,9 +57,12 @@ export class AuditStore {
       CREATE INDEX IF NOT EXISTS audit_decision ON audit (decision, seq);
       CREATE INDEX IF NOT EXISTS audit_object ON audit (object_id);
     `);
+    // Added after the first release: a log written before it gains the column.
+    const columns = this.db.prepare('PRAGMA table_info(audit)').all() as Array<{ name: string }>;
+    if (!columns.some((column) => column.name === 'dropped_fields')) this.db.exec('ALTER TABLE audit ADD COLUMN dropped_fields TEXT');
     this.insertStatement = this.db.prepare(
-      `INSERT INTO audit (time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms)
-       VALUES (@time, @requestId, @client, @method, @route, @routeClass, @path, @apiVersion, @decision, @rules, @messages, @status, @objectId, @durationMs)`,
+      `INSERT INTO audit (time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms, dropped_fields)
+       VALUES (@time, @requestId, @client, @method, @route, @routeClass, @path, @apiVersion, @decision, @rules, @messages, @status, @objectId, @durationMs, @droppedFields)`,
     );
   }
 
@@ -70,6 +73,7 @@ export class AuditStore {
       objectId: record.objectId ?? null,
       rules: JSON.stringify(record.rules),
       messages: JSON.stringify(record.messages),
+      droppedFields: record.droppedFields ? JSON.stringify(record.droppedFields) : null,
     });
   }
 
@@ -131,6 +135,7 @@ interface Row {
   status: number;
   object_id: string | null;
   duration_ms: number;
+  dropped_fields: string | null;
 }
 
 function toRecord(row: Row): AuditRow {
@@ -149,6 +154,7 @@ function toRecord(row: Row): AuditRow {
     messages: JSON.parse(row.messages) as string[],
     status: row.status,
     objectId: row.object_id ?? undefined,
+    ...(row.dropped_fields ? { droppedFields: JSON.parse(row.dropped_fields) as string[] } : {}),
     durationMs: row.duration_ms,
   };
 }

@@ -4,6 +4,7 @@ import type { ContainerReference } from '../rules/container-reference';
 import type { NetworkReference } from '../rules/network-reference';
 import type { VolumeReference } from '../rules/volume-reference';
 import { applyRules, FieldRule } from '../rules/field-rule';
+import { dropUnmappedKeys } from '../dto/unmapped-keys';
 import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
 
@@ -43,7 +44,10 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     }
     if (spec.prepare && typeof input.body === 'object' && !Array.isArray(input.body)) spec.prepare(input.body as Record<string, unknown>, input);
     const dto: new () => object = BODY_DTOS[spec.kind];
-    const read = validateDto(dto, input.body);
+    // Keys the daemon's decoder would ignore are dropped (and reported), not judged.
+    const { body: pruned, dropped } = dropUnmappedKeys(dto, input.body);
+    const droppedFields = dropped.length > 0 ? dropped : undefined;
+    const read = validateDto(dto, pruned);
     if (!read.ok) {
       const [first] = read.violations;
       return { denial: deny('body.shape', first.reason, first.field, first.value) };
@@ -55,7 +59,7 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
       const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
-      if (denial) return { denial, body };
+      if (denial) return { denial, body, droppedFields };
     }
     const outcome: { -readonly [K in keyof ValidationOutcome]: ValidationOutcome[K] } = { body };
     const containerReferences = spec.references?.(body, input);
@@ -64,6 +68,7 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     if (volumeReferences?.length) outcome.volumeReferences = volumeReferences;
     const networkReferences = spec.networks?.(body, input);
     if (networkReferences?.length) outcome.networkReferences = networkReferences;
+    if (droppedFields) outcome.droppedFields = droppedFields;
     return outcome;
   };
 }

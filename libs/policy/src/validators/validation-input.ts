@@ -36,6 +36,8 @@ export interface ValidationOutcome {
   readonly volumeReferences?: readonly VolumeReference[];
   /** Networks the request attaches to; the transport resolves them on the daemon before forwarding. */
   readonly networkReferences?: readonly NetworkReference[];
+  /** Body keys the daemon's decoder maps to no field: dropped, never forwarded (dotted paths). */
+  readonly droppedFields?: readonly string[];
 }
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;
