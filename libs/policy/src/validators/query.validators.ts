@@ -32,9 +32,11 @@ function buildDenial(input: ValidationInput): PolicyDenial | undefined {
   if (cgroupParent) return deny('cgroup', 'choosing the cgroup parent is not allowed', 'query.cgroupparent', cgroupParent);
   const isolation = first(input, 'isolation');
   if (isolation && isolation !== 'default') return deny('isolation', 'only the default isolation is allowed', 'query.isolation', isolation);
-  const securityOpt = first(input, 'securityopt');
-  if (securityOpt && securityOpt !== '[]' && securityOpt !== 'null') {
-    return deny('confinement', 'build security options are not allowed', 'query.securityopt', securityOpt);
+  // A list: each value is judged.
+  for (const securityOpt of input.query.get('securityopt') ?? []) {
+    if (securityOpt && securityOpt !== '[]' && securityOpt !== 'null') {
+      return deny('confinement', 'build security options are not allowed', 'query.securityopt', securityOpt);
+    }
   }
   const version = first(input, 'version');
   const buildkit = version === '2';
