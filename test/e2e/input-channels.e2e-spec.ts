@@ -168,3 +168,18 @@ describe.each(state.clis.map((cli) => [cli]))('docker build --add-host twice (%s
     await docker(cli, state.tcpHost, ['rmi', tag]);
   });
 });
+
+// The observation above could miss an open door only if the daemon did not act
+// on a form body at all: sent straight to its own socket, the same requests do
+// reach the listener.
+describe('control: the daemon itself reads a form body', () => {
+  it('an import whose form body names the listener dials it', async () => {
+    const repo = `dind-test/control-import-${suffix()}`;
+    await rawRequest({ socketPath: daemonSocket }, 'POST', `/v1.41/images/create?fromSrc=-&repo=${repo}&tag=1`, {
+      headers: { 'Content-Type': FORM },
+      body: `fromSrc=${encodeURIComponent(`${listenerUrl}/x.tar`)}&repo=${repo}&tag=1`,
+    });
+    console.log(`control, form-body import on the daemon's own socket: listener hits ${JSON.stringify(hits)}`);
+    expect(hits).toContain('GET /x.tar');
+  });
+});
