@@ -29,14 +29,38 @@ describe('the network position: containers cannot reach the service that runs th
     expect(output).toMatch(/admin=[1-9]/);
   });
 
-  it('a container on a network created a moment ago is cut off too', async () => {
+  it('a container on a network created a moment ago is cut off too (no wait for a periodic re-read)', async () => {
     const name = `pos-${Math.random().toString(36).slice(2, 8)}`;
     expect((await run(['network', 'create', name])).code).toBe(0);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 2500));
       const output = text(await probe(name, await gatewayOf(name)));
       expect(output).toMatch(/api=[1-9]/);
       expect(output).toMatch(/admin=[1-9]/);
+    } finally {
+      await run(['network', 'rm', name]);
+    }
+  });
+
+  it('a container that opens a kept-alive connection at once on a fresh network gets no answer on it for 12 s', async () => {
+    const name = `pos-${Math.random().toString(36).slice(2, 8)}`;
+    expect((await run(['network', 'create', name])).code).toBe(0);
+    try {
+      const gateway = await gatewayOf(name);
+      // One connection, one request a second, as a client library's keep-alive pool would.
+      const requests = (count: number) => `for i in $(seq ${count}); do printf 'GET /_ping HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'; sleep 1; done`;
+      const keptAlive = (target: string, count: number) =>
+        docker(cli, state.tcpHost, ['run', '--rm', '--network', name, state.image, 'sh', '-c', `(${requests(count)}) | nc ${target}; echo " nc=$?"`], { timeoutMs: 60_000 });
+      // The same client against a web server on that network does get answers.
+      const server = text(await run(['run', '-d', '--network', name, state.image, 'httpd', '-f', '-p', '8080']));
+      try {
+        const serverIp = text(await run(['inspect', '-f', `{{(index .NetworkSettings.Networks "${name}").IPAddress}}`, server]));
+        expect(text(await keptAlive(`${serverIp} 8080`, 2))).toMatch(/^HTTP\/1\.[01] \d{3}/m);
+      } finally {
+        await run(['rm', '-f', server]);
+      }
+      const result = await keptAlive(`${gateway} ${state.apiPort}`, 12);
+      expect(text(result)).not.toContain('HTTP/1.1 200');
+      expect(text(result)).toMatch(/nc=\d+/);
     } finally {
       await run(['network', 'rm', name]);
     }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { getFromDaemon, UpstreamAddress } from '@dind/daemon';
 import { isInsideSubnets, parseSubnet, Subnet } from '@dind/policy';
 import { Server, Socket } from 'node:net';
+import { DaemonEventsFollower } from './daemon-events.follower';
 
 interface NetworkSummary {
   readonly Name: string;
@@ -14,7 +15,10 @@ interface NetworkSummary {
  * Containers of the inner daemon reach the service through their bridge
  * gateway. Unless allowed, connections from inside those networks are cut on
  * every listener (Docker API and admin). The networks change as clients create
- * them, so the list is re-read from the daemon periodically and on demand.
+ * them: the daemon's network events trigger a re-read at once (and a periodic
+ * re-read covers a missed event), and every open connection — kept-alive,
+ * streaming or hijacked — is judged again against the new list, so a
+ * connection accepted before its network existed does not outlive the news.
  */
 export class ContainerNetworkWatcher {
   private readonly logger = new Logger('network-position');
@@ -24,11 +28,17 @@ export class ContainerNetworkWatcher {
   private gateways = new Set<string>();
   private hostIds: string[] = [];
   private timer?: NodeJS.Timeout;
+  private readonly open = new Set<Socket>();
+  private readonly events: DaemonEventsFollower;
+  private refreshing?: Promise<void>;
+  private refreshAgain = false;
 
   constructor(
     private readonly upstream: () => UpstreamAddress,
     private readonly refreshMs: number,
-  ) {}
+  ) {
+    this.events = new DaemonEventsFollower(upstream, ['network'], () => this.requestRefresh(), () => this.requestRefresh());
+  }
 
   /** IDs of the daemon's host-driver networks (a client may name a network by ID prefix). */
   get hostNetworkIds(): readonly string[] {
@@ -40,25 +50,47 @@ export class ContainerNetworkWatcher {
   }
 
   start(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
+    this.events.start();
+    this.timer = setInterval(() => this.requestRefresh(), this.refreshMs);
     this.timer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.events.stop();
   }
 
-  /** Cut connections from container networks before a byte is read. */
+  /** Cut connections from container networks before a byte is read, and whenever the networks change. */
   protect(server: Server): void {
     server.on('connection', (socket: Socket) => {
-      const peer = socket.remoteAddress?.replace(/^::ffff:/, '');
-      const inside = peer && !this.gateways.has(peer) ? isInsideSubnets(peer, this.subnets) : undefined;
-      if (inside) {
-        this.logger.warn({ event: 'refused-container-client', client: socket.remoteAddress, network: inside.cidr });
-        socket.destroy();
+      if (this.cutIfInside(socket, 'refused-container-client')) return;
+      this.open.add(socket);
+      socket.once('close', () => this.open.delete(socket));
+    });
+  }
+
+  /** Re-reads the networks now; calls made while a re-read runs are folded into one more. */
+  requestRefresh(): void {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = this.refresh().finally(() => {
+      this.refreshing = undefined;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.requestRefresh();
       }
     });
+  }
+
+  private cutIfInside(socket: Socket, event: string): boolean {
+    const peer = socket.remoteAddress?.replace(/^::ffff:/, '');
+    const inside = peer && !this.gateways.has(peer) ? isInsideSubnets(peer, this.subnets) : undefined;
+    if (!inside) return false;
+    this.logger.warn({ event, client: socket.remoteAddress, network: inside.cidr });
+    socket.destroy();
+    return true;
   }
 
   async refresh(): Promise<void> {
@@ -70,6 +102,7 @@ export class ContainerNetworkWatcher {
         .map((config) => (config.Subnet ? parseSubnet(config.Subnet) : undefined))
         .filter((subnet): subnet is Subnet => subnet !== undefined);
       this.gateways = new Set(configs.map((config) => config.Gateway).filter((gateway): gateway is string => !!gateway));
+      for (const socket of this.open) if (this.cutIfInside(socket, 'cut-container-client')) this.open.delete(socket);
     } catch (error) {
       // Keep the last known list: a daemon restart must not open the door.
       this.logger.debug(`cannot list networks: ${(error as Error).message}`);

@@ -32,7 +32,6 @@ describe('parameters the daemon reads as lists', () => {
     ['the same, unversioned', 'POST', '/build?extrahosts=a%3A1.2.3.4&extrahosts=b%3A5.6.7.8'],
     ['the same, API 1.24', 'POST', '/v1.24/build?extrahosts=a%3A1.2.3.4&extrahosts=b%3A5.6.7.8'],
     ['docker build -t twice', 'POST', '/v1.41/build?t=a&t=b'],
-    ['an empty securityopt list twice', 'POST', '/v1.41/build?securityopt=%5B%5D&securityopt=null'],
     ['docker save of two images', 'GET', '/v1.41/images/get?names=a&names=b'],
     ['docker system df of two types', 'GET', '/v1.52/system/df?type=image&type=volume'],
   ])('accepts repeats: %s', (_name, method, url) => {
@@ -48,7 +47,8 @@ describe('parameters the daemon reads as lists', () => {
     ['a forbidden securityopt after an allowed one', '/v1.41/build?securityopt=%5B%5D&securityopt=seccomp%3Dunconfined', 'confinement query.securityopt'],
     ['a forbidden securityopt before an allowed one', '/build?securityopt=seccomp%3Dunconfined&securityopt=%5B%5D', 'confinement query.securityopt'],
   ])('judges each value of a list: refuses %s', (_name, url, rule) => {
-    expect(ruleOf(ask('POST', url))).toBe(rule);
+    // The build-step rules read the whole list as the step's SecurityOpt and name the entry.
+    expect(ruleOf(ask('POST', url)).startsWith(rule)).toBe(true);
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { deny } from '../policy-denial';
-import { EXEC_CREATE_RULES } from '../rules/container-create.rules';
+import { checkImageChanges } from '../build/image-changes';
+import { CONFIG_RULES, EXEC_CREATE_RULES } from '../rules/container-create.rules';
 import { isEmptyMap } from '../rules/field-rule';
 import { RESOURCE_RULES } from '../rules/host-config.rules';
 import { isHostNetworkRef } from '../rules/namespace-mode';
@@ -33,7 +34,15 @@ export const validateExecCreate = bodyValidator({
   references: (_body, input) => [{ field: 'path.id', value: input.params.id, ref: input.params.id, purpose: 'exec' }],
 });
 export const validateExecStart = bodyValidator({ kind: 'execStart', ruleSets: [], optional: true });
-export const validateCommit = bodyValidator({ kind: 'commit', ruleSets: [], optional: true });
+
+const commitBody = bodyValidator({ kind: 'commit', ruleSets: [{ at: '', rules: CONFIG_RULES }], optional: true });
+/** The image config a commit writes: its body (a container Config) and its `changes` (Dockerfile lines). */
+export function validateCommit(input: ValidationInput): ValidationOutcome {
+  const outcome = commitBody(input);
+  if (outcome.denial) return outcome;
+  const denial = checkImageChanges(input.query.get('changes'));
+  return denial ? { ...outcome, denial } : outcome;
+}
 export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }] });
 export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', ruleSets: [{ at: '', rules: NETWORK_CREATE_RULES }] });
 
