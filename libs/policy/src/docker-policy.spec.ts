@@ -135,7 +135,7 @@ describe('DockerPolicy.decide', () => {
     const hostId = '1eed950384a1d537567c86f428f41095ac9a46f2714a1b5f1448d0e61fd5a07e';
     const withIds = new DockerPolicy({ daemonApiVersion: () => '1.41', hostNetworkIds: () => [hostId] });
     const send = (url: string, body?: unknown) =>
-      withIds.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
+      withIds.decide({ method: 'POST', url, headers: body === undefined ? {} : json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
 
     it.each([
       ['NetworkMode by full ID', '/containers/create', { Image: 'b', HostConfig: { NetworkMode: hostId } }],
@@ -178,7 +178,7 @@ describe('DockerPolicy.decide', () => {
 
   describe('other doors', () => {
     const post = (url: string, body?: unknown) =>
-      policy.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
+      policy.decide({ method: 'POST', url, headers: body === undefined ? {} : json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
 
     it.each([
       ['privileged exec', '/containers/c/exec', { Cmd: ['sh'], Privileged: true }, 'privileged'],

@@ -6,6 +6,7 @@ import {
   isAuditedApiVersion,
 } from './api-version';
 import { bodyMapPaths } from './dto/map-paths';
+import { checkRequestChannels } from './channels/request-channels';
 import { JsonPath, parseStrictJson, StrictJsonError } from './json/strict-json.parser';
 import { PolicyDenial, deny } from './policy-denial';
 import { HeaderValue, PolicyDecision, PolicyRequest } from './policy-request';
@@ -129,6 +130,8 @@ export class DockerPolicy {
     if (route.class === 'denied') {
       return refuse(deny('route.denied', route.reason ?? 'this endpoint is disabled', `${route.method} ${route.template}`));
     }
+    const channels = checkRequestChannels(route, request.headers);
+    if (channels) return refuse(channels);
     const checked = checkQuery(route, target.query);
     if ('rule' in checked) return refuse(checked);
     const { query, kept } = checked;
