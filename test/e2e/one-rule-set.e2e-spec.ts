@@ -112,10 +112,10 @@ describe('one rule set for every way a container configuration comes into existe
       console.log(`build --ulimit rtprio=99: code ${result.code}; ${result.stderr.trim()}`);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain('query.ulimits[0]');
-      expect(result.stderr).toContain('rule realtime');
+      expect(result.stderr).toContain('rule ulimits');
       expect(await imageExists(name)).toBe(false);
       const atCreate = await viaProxy(['create', '--ulimit', 'rtprio=99', state.image, 'true']);
-      expect(atCreate.stderr).toContain('rule realtime');
+      expect(atCreate.stderr).toContain('rule ulimits');
     });
   });
 

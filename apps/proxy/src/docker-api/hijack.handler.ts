@@ -6,6 +6,7 @@ import { connect, Socket } from 'node:net';
 import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
 import { bodyTimeoutRefusal } from '../limits/body-idle';
 import { UpstreamFraming, upstreamFraming } from '../upstream/upstream-framing';
+import { headersAsSent } from '../upstream/headers-as-sent';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
@@ -95,7 +96,7 @@ export class HijackHandler {
       body = read.body;
       rest = read.rest;
     }
-    const decided = this.policy.decide({ method, url, headers: req.headers, body }, resolved);
+    const decided = this.policy.decide({ method, url, headers: headersAsSent(req), body }, resolved);
     if (!decided.allowed) return refuse(decided.denial, decided.route, decided.apiVersion);
     const decision = await this.daemonSide.settle(decided);
     if ('rule' in decision) return refuse(decision, decided.route, decided.apiVersion);

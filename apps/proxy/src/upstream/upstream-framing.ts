@@ -1,5 +1,6 @@
 import { AllowedRequest } from '@dind/policy';
 import { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { headersAsSent } from './headers-as-sent';
 
 /** What the daemon is sent for an admitted request, whichever transport carries it. */
 export interface UpstreamFraming {
@@ -24,7 +25,7 @@ const EMPTY = Buffer.alloc(0);
  * read the client's next bytes as the body).
  */
 export function upstreamFraming(req: IncomingMessage, decision: AllowedRequest): UpstreamFraming {
-  const headers = headersAsSent(req.rawHeaders);
+  const headers = { ...headersAsSent(req) } as IncomingHttpHeaders;
   // Our own server answered the client's 100-continue already; the daemon is
   // sent the body without waiting for one.
   delete headers.expect;
@@ -36,22 +37,4 @@ export function upstreamFraming(req: IncomingMessage, decision: AllowedRequest):
   headers['content-length'] = String(body.length);
   if (body.length > 0) headers['content-type'] = 'application/json';
   return { method: req.method ?? 'GET', path: decision.upstreamUrl, headers, body };
-}
-
-/**
- * Every line of a repeated header, as sent: Node joins repeats into one value in
- * req.headers, and the daemon reads some as lists (BuildKit's session headers
- * name one gRPC method each). Names are lower-cased; the daemon's Go server
- * canonicalises them anyway.
- */
-function headersAsSent(rawHeaders: readonly string[]): IncomingHttpHeaders {
-  // No prototype: a header named __proto__ is just a header.
-  const headers = Object.create(null) as Record<string, string | string[]>;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
-    const value = rawHeaders[i + 1];
-    const seen = headers[name];
-    headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
-  return headers;
 }

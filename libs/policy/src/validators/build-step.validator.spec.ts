@@ -39,7 +39,7 @@ describe('a classic build\'s step containers are judged by the create rules', ()
   });
 
   it.each(['/v1.24', '/v1.41', ''])('holds at API %s', (version) => {
-    expect(verdict(build(`ulimits=${q('[{"Name":"rtprio","Soft":99,"Hard":99}]')}`, version))).toBe('realtime');
+    expect(verdict(build(`ulimits=${q('[{"Name":"rtprio","Soft":99,"Hard":99}]')}`, version))).toBe('ulimits');
     expect(verdict(build('networkmode=host', version))).toBe('host-namespace');
   });
 
