@@ -25,7 +25,8 @@ const EMPTY = Buffer.alloc(0);
  * read the client's next bytes as the body).
  */
 export function upstreamFraming(req: IncomingMessage, decision: AllowedRequest): UpstreamFraming {
-  const headers = { ...headersAsSent(req) } as IncomingHttpHeaders;
+  // A fresh object each time: the framing may rewrite it.
+  const headers = headersAsSent(req) as IncomingHttpHeaders;
   // Our own server answered the client's 100-continue already; the daemon is
   // sent the body without waiting for one.
   delete headers.expect;
