@@ -119,6 +119,10 @@ describe('start-up failures leave nothing behind', () => {
     expect(existsSync(file) && readFileSync(file, 'utf8')).toBe('root:x:0:0\n');
   });
 
+  it('the service lowers its own OOM score below the tenants\' (SERVICE_OOM_SCORE_ADJ)', () => {
+    expect(readFileSync(`/proc/${state.servicePid}/oom_score_adj`, 'utf8').trim()).toBe('-500');
+  });
+
   it('ADMIN_TOKEN does not reach dockerd or containerd', async () => {
     const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     const daemons = processesMentioning(state.runDir).filter((p) => /dockerd|containerd/.test(p.cmdline.split(' ')[0]));
