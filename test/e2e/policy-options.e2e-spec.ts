@@ -164,7 +164,8 @@ describe('dry-run forwards what a rule would deny and records it', () => {
 
   it.each([
     ['a duplicate key', '{"Image":"x","HostConfig":{"Privileged":false,"Privileged":true}}', 'rule body.json'],
-    ['an unknown field', '{"Image":"x","HostConfig":{"Privileged":false,"Priviledged":true}}', 'rule body.shape'],
+    // A key the daemon maps to no field is dropped (never forwarded); one it would map is refused unless canonical.
+    ['a non-canonical spelling of a field', '{"Image":"x","HostConfig":{"privileged":true}}', 'rule body.shape'],
   ])('still refuses %s: protocol refusals are not rules', async (_name, body, rule) => {
     const response = await rawRequest({ port: sidecar.apiPort }, 'POST', '/v1.41/containers/create', { body, headers: { 'content-type': 'application/json' } });
     expect(response.status).toBe(403);
