@@ -35,7 +35,12 @@ export function auditWhere(query: AuditQuery): AuditSql {
     params[key] = value;
   };
   add('decision = @decision', 'decision', query.decision);
-  add('EXISTS (SELECT 1 FROM json_each(rules) WHERE json_each.value = @rule)', 'rule', query.rule);
+  if (query.rule) {
+    // instr() on the JSON text first: cheap, and it rules out almost every row before json_each parses one.
+    where.push('instr(rules, @ruleJson) > 0 AND EXISTS (SELECT 1 FROM json_each(rules) WHERE json_each.value = @rule)');
+    params.rule = query.rule;
+    params.ruleJson = JSON.stringify(query.rule);
+  }
   add('route = @route', 'route', query.route);
   if (query.client) {
     where.push("(client = @client OR client LIKE @clientLike || ':%' ESCAPE '\\')");

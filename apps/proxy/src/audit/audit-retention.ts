@@ -8,8 +8,8 @@ export interface RetentionLimits {
 }
 
 /** Rows deleted per step, and pages returned to the file system per step: each step stays in the low milliseconds. */
-export const PRUNE_BATCH_ROWS = 500;
-export const VACUUM_BATCH_PAGES = 512;
+export const PRUNE_BATCH_ROWS = 100;
+export const VACUUM_BATCH_PAGES = 32;
 /** Pruning by bytes goes down to this share of the limit, so it does not run again at the next insert. */
 const BYTES_LOW_WATER = 0.9;
 
