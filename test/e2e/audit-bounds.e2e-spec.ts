@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditStore } from '../../apps/proxy/src/audit/audit-store';
 import { docker, text } from '../support/docker-cli';
@@ -40,12 +40,11 @@ function fullDataDir(): string {
   } catch {
     // ENOSPC: the volume is full.
   }
-  try {
-    for (;;) writeSync(filler, block.subarray(0, 1));
-  } catch {
-    // Not one byte more.
-  }
   closeSync(filler);
+  // Room for SQLite's 32 KiB shared-memory file and one page of WAL, not for
+  // the WAL frames of a delete or an insert: "database or disk is full", the
+  // error that used to end start-up.
+  truncateSync(join(dir, 'filler'), statSync(join(dir, 'filler')).size - 36 * 1024);
   return dir;
 }
 
@@ -63,7 +62,7 @@ describe('the audit log on a full disk, AUDIT_STRICT=true', () => {
   });
 
   it('starts and serves: the start-up prune fails on the full database, is logged, and is not fatal', async () => {
-    expect(sidecar.log()).toMatch(/audit-prune-failed.*(database or disk is full|disk I\/O error)/);
+    expect(sidecar.log()).toMatch(/audit-prune-failed.*database or disk is full/);
     const version = await docker(cli, sidecar.tcpHost, ['version', '--format', '{{.Server.APIVersion}}']);
     expect(text(version)).toMatch(/^1\.\d+$/);
     expect(process.kill(sidecar.pid, 0)).toBe(true);

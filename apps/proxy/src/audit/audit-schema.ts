@@ -20,34 +20,38 @@ const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
  * so creating that one 0600 (before SQLite creates it with the umask's 0644)
  * covers all three; files of an older release are tightened in place.
  */
-export function openAuditDatabase(path: string, onWarning: (message: string) => void): Database.Database {
+export function openAuditDatabase(path: string): Database.Database {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   closeSync(openSync(path, 'a', 0o600));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
-  const db = new Database(path);
-  // Only takes effect on a database without tables (a new one); see switchToIncrementalVacuum.
-  db.pragma('auto_vacuum = INCREMENTAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
-  // A checkpoint runs in the committing call, on the event loop: 256 pages (1 MiB) a time keeps each one short.
-  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  try {
-    db.pragma('journal_mode = WAL');
-  } catch (error) {
-    // A new database on a full disk: the service still starts; writes fail (and are counted) until there is room.
-    onWarning(`audit.db could not switch to WAL: ${(error as Error).message}`);
-  }
-  return db;
+  return new Database(path);
 }
 
 /**
- * Creates or brings the table up to date. Throws when the database cannot be
+ * Sets the connection up and creates or brings the table up to date. Throws when the database cannot be
  * written (full or read-only disk): the caller keeps the service running and
  * tries again later.
  */
 export function prepareAuditSchema(db: Database.Database): void {
+  // Each of these reads the file (and WAL mode needs the -shm file): on a full
+  // disk they fail like any write, so they are here, retried, not at open.
+  // auto_vacuum only takes effect on a database without tables (a new one); see
+  // switchToIncrementalVacuum. Setting it writes the header even when unchanged,
+  // so it is set only where it is not: a full disk must not fail it needlessly.
+  if ((db.pragma('auto_vacuum', { simple: true }) as number) !== 2) {
+    try {
+      db.pragma('auto_vacuum = INCREMENTAL');
+    } catch {
+      // An older database on a full disk: it keeps its mode until a later start.
+    }
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+  // A checkpoint runs in the committing call, on the event loop: 256 pages (1 MiB) a time keeps each one short.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   db.exec(`
     CREATE TABLE IF NOT EXISTS audit (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,

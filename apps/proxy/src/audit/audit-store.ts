@@ -51,7 +51,7 @@ export class AuditStore {
   private insertsSinceCheck = 0;
 
   constructor(private readonly path: string) {
-    this.db = openAuditDatabase(path, (message) => this.logger.warn({ event: 'audit-open', message }));
+    this.db = openAuditDatabase(path);
     this.retention = new AuditRetention(this.db, this.logger);
     this.prepare();
     if (this.statements) {
@@ -118,7 +118,11 @@ export class AuditStore {
 
   /** Bytes in use by records (the file's pages minus those freed). */
   usedBytes(): number {
-    return this.retention.usedBytes();
+    try {
+      return this.retention.usedBytes();
+    } catch {
+      return NaN; // The database cannot be read now; /metrics must still answer.
+    }
   }
 
   get(requestId: string): AuditRow | undefined {
