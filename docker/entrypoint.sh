@@ -48,6 +48,20 @@ else
   done
 fi
 
+# cgroup v1 without a cgroup namespace (the v1 default, and what the remount
+# above gives): the hierarchies show the host's root, where dockerd would create
+# /docker/<id> beside this container instead of inside it, out of reach of the
+# limits set on this container. Nest the inner containers under our own cgroup,
+# unless the operator chose a parent.
+if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+  own=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' /proc/self/cgroup)
+  case " $* " in *" --cgroup-parent"*) own="" ;; esac
+  if [ -n "$own" ] && [ "$own" != "/" ] && [ -d "/sys/fs/cgroup/memory$own" ]; then
+    say "cgroup v1 shows the host's hierarchy; inner containers go under $own/dind"
+    set -- "--cgroup-parent=$own/dind" "$@"
+  fi
+fi
+
 # Mounts made by dockerd (volumes, overlay layers) must propagate to the
 # containers it starts.
 mount --make-rshared / 2>/dev/null || say "could not make / rshared; volume mounts may not propagate"

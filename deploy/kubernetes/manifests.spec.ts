@@ -40,8 +40,10 @@ const headless = only<IService>('base/service-headless.yaml', 'Service');
 const networkPolicy = only<INetworkPolicy>('base/networkpolicy.yaml', 'NetworkPolicy');
 
 const podSpec = (set: IStatefulSet) => set.spec!.template.spec!;
+// Regular containers and native sidecars (init containers with restartPolicy Always).
+const allContainers = (set: IStatefulSet): IContainer[] => [...podSpec(set).containers, ...(podSpec(set).initContainers ?? [])];
 const container = (set: IStatefulSet, name: string): IContainer => {
-  const found = podSpec(set).containers.find((c) => c.name === name);
+  const found = allContainers(set).find((c) => c.name === name);
   if (!found) throw new Error(`no container ${name} in ${set.metadata?.name}`);
   return found;
 };
@@ -205,7 +207,7 @@ describe.each([
 
   it('keeps dockerd data (DOCKER_DATA_ROOT) on a per-pod volume claim', () => {
     const claims = (set.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name);
-    const daemon = podSpec(set).containers.find((c) => c.securityContext?.privileged === true)!;
+    const daemon = allContainers(set).find((c) => c.securityContext?.privileged === true)!;
     const mount = daemon.volumeMounts?.find((m) => m.mountPath === defaults.DOCKER_DATA_ROOT);
     expect(claims).toContain(mount?.name);
   });
@@ -215,7 +217,7 @@ describe.each([
   });
 
   it('sets requests and limits on every container', () => {
-    for (const c of podSpec(set).containers) {
+    for (const c of allContainers(set)) {
       expect(c.resources?.requests).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
       expect(c.resources?.limits).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
     }
@@ -248,6 +250,11 @@ describe('deploy/kubernetes/sidecar: only dockerd is privileged', () => {
     expect(proxy.securityContext?.capabilities?.drop).toContain('ALL');
     expect(proxy.securityContext?.capabilities?.add ?? []).toEqual([]);
     expect(envValue(proxy, 'DOCKER_UPSTREAM')).toBe(SIDECAR_UPSTREAM);
+  });
+
+  it('dockerd is a native sidecar: it starts first and stops only after the proxy has drained', () => {
+    expect(podSpec(sidecarStatefulSet).containers.map((c) => c.name)).toEqual(['dind-service']);
+    expect(podSpec(sidecarStatefulSet).initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([['dockerd', 'Always']]);
   });
 
   it('dockerd listens on that socket only: no TCP listener to bypass the proxy', () => {

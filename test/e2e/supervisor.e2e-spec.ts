@@ -56,6 +56,33 @@ describe('the dockerd supervisor', () => {
     expect(text(result)).toBe('after-restart');
   });
 
+  it('notices a hung dockerd (SIGSTOP): not ready, dind_daemon_up 0, then restarts it and serves again', async () => {
+    const hung = dockerdPid();
+    const metric = async () => /^dind_daemon_up (\d)$/m.exec(await (await fetch(`${state.adminUrl}/metrics`)).text())?.[1];
+    process.kill(hung, 'SIGSTOP');
+    try {
+      await waitFor('readiness false', async () => !(await isReady(state.adminUrl)), 10_000);
+      await waitFor('dind_daemon_up 0', async () => (await metric()) === '0', 10_000);
+      // Alive while the supervisor deals with it: the orchestrator must not kill the pod yet.
+      expect((await fetch(`${state.adminUrl}/health`)).status).toBe(200);
+      await waitFor('a new dockerd', async () => {
+        try {
+          return dockerdPid() !== hung;
+        } catch {
+          return false;
+        }
+      }, 30_000);
+    } finally {
+      if (isAlive(hung)) process.kill(hung, 'SIGCONT');
+    }
+    await waitFor('ready again', async () => isReady(state.adminUrl), 60_000);
+    expect(await metric()).toBe('1');
+    expect(isAlive(hung)).toBe(false);
+    expect(readFileSync(state.serviceLog, 'utf8')).toMatch(/dockerd \(pid \d+\) missed 3 pings in a row; restarting it/);
+    const result = await docker(cli, state.tcpHost, ['run', '--rm', state.image, 'echo', 'after-hang']);
+    expect(text(result)).toBe('after-hang');
+  });
+
   it('on SIGTERM stops its containers and daemon, leaves no process behind and exits 0', async () => {
     const started = await docker(cli, state.tcpHost, ['run', '-d', state.image, 'sleep', '1000']);
     expect(started.code).toBe(0);

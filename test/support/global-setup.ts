@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,6 +8,7 @@ import { docker } from './docker-cli';
 import { E2eState, STATE_FILE } from './e2e-state';
 import { buildBusyboxRootfs } from './test-image';
 import { existsSync } from 'node:fs';
+import { processesMentioning } from './leftovers';
 
 export const SERVICE_ENTRY = join(__dirname, '..', '..', 'dist', 'apps', 'proxy', 'apps', 'proxy', 'src', 'main.js');
 const CLIS = ['/usr/bin/docker', '/usr/local/bin/docker'].filter((cli) => existsSync(cli));
@@ -44,10 +45,37 @@ export async function startService(env: Record<string, string>, log: string, adm
 
 export const isReady = async (adminUrl: string): Promise<boolean> => (await fetch(`${adminUrl}/ready`)).status === 200;
 
+/**
+ * The test daemon needs the docker0 bridge and the DOCKER iptables chains to
+ * itself: with another dockerd running, containers of the run get no gateway
+ * and the failures say nothing about why. Stop at once and say so instead.
+ */
+function refuseForeignDaemons(): void {
+  const foreign = processesMentioning('dockerd').filter(({ cmdline }) => /(^|\/)dockerd$/.test(cmdline.split(' ')[0]));
+  if (foreign.length === 0) return;
+  throw new Error(
+    `another dockerd is running (${foreign.map((p) => `pid ${p.pid}: ${p.cmdline.slice(0, 120)}`).join('; ')}).\n` +
+      'The end-to-end tests start a dockerd of their own, which needs the docker0 bridge and the iptables chains to itself: ' +
+      'stop the other daemon (for the system one: systemctl stop docker docker.socket) and run the tests again.',
+  );
+}
+
+/**
+ * The dockerd the run tests: the system's (Debian 12: 20.10), or with
+ * DIND_E2E_ENGINE=26 the engine scripts/engine.sh unpacks from Debian 13.
+ */
+function engineDockerd(engine: string): string {
+  if (engine === '') return 'dockerd';
+  const script = join(__dirname, '..', '..', 'scripts', 'engine.sh');
+  const printed = execFileSync('bash', [script, engine], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return printed.trim().split('\n').pop()!;
+}
+
 /** Starts the built service with its own dockerd in a temporary directory. */
 export default async function globalSetup(): Promise<void> {
   if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run npm run build first`);
   if (CLIS.length === 0) throw new Error('no docker CLI found (apt-get install docker.io)');
+  refuseForeignDaemons();
   const baseDir = mkdtempSync(join(tmpdir(), 'dind-e2e-'));
   const runDir = join(baseDir, 'run');
   const socketPath = join(baseDir, 'api', 'docker.sock');
@@ -60,7 +88,9 @@ export default async function globalSetup(): Promise<void> {
 
   const serviceLog = join(baseDir, 'service.log');
   const adminToken = randomBytes(16).toString('hex');
+  const dockerdPath = engineDockerd(process.env.DIND_E2E_ENGINE ?? '');
   const serviceEnv = {
+    DOCKERD_PATH: dockerdPath,
     PORT: String(apiPort),
     // All addresses, so that the network-position spec can try from inside containers.
     HOST: '0.0.0.0',
@@ -71,6 +101,9 @@ export default async function globalSetup(): Promise<void> {
     DOCKERD_RUN_DIR: runDir,
     SHUTDOWN_GRACE_MS: '3000',
     DOCKERD_RESTART_BACKOFF_MS: '200',
+    // A hung daemon is noticed within seconds (the supervisor spec stops it with SIGSTOP).
+    DOCKERD_WATCH_INTERVAL_MS: '1000',
+    DOCKERD_STOP_TIMEOUT_MS: '5000',
     DATA_DIR: join(baseDir, 'state'),
     ADMIN_TOKEN: adminToken,
   };

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, RequestListener, Server, ServerResponse, STATUS_CODES } from 'node:http';
-import { Server as NetServer, Socket } from 'node:net';
+import { connect, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { HijackHandler } from './docker-api/hijack.handler';
 import { dockerErrorBody, writeDockerErrorToSocket } from './docker-api/docker-error.response';
@@ -25,6 +25,17 @@ function answerRefused(res: ServerResponse, refusal: LimitRefusal): void {
   const body = refusalBody(refusal);
   res.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': body.length, Connection: 'close' });
   res.end(body);
+}
+
+/** Whether something accepts connections on a unix socket path. */
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export interface ListenerSettings {
@@ -63,6 +74,27 @@ export class ApiListeners {
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(settings.socketPath, resolve));
       chmodSync(settings.socketPath, settings.socketMode);
       this.logger.log(`Docker API listening on unix://${settings.socketPath}`);
+    }
+  }
+
+  /**
+   * Binds each listener's address once and lets it go, before the daemon
+   * starts: a port in use or a socket path that cannot be served stops start-up
+   * while nothing needs stopping yet.
+   */
+  async probe(settings: ListenerSettings): Promise<void> {
+    if (settings.port !== undefined) {
+      const probe = createNetServer();
+      await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(settings.port, settings.host, resolve)).catch((error: Error) => {
+        throw new Error(`cannot listen on ${settings.host}:${settings.port} (PORT/HOST): ${error.message}`);
+      });
+      await new Promise((resolve) => probe.close(resolve));
+    }
+    if (settings.socketPath) {
+      mkdirSync(dirname(settings.socketPath), { recursive: true });
+      if (existsSync(settings.socketPath) && (await answers(settings.socketPath))) {
+        throw new Error(`cannot listen on ${settings.socketPath} (SOCKET_PATH): another process is serving it`);
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DaemonModule, DockerdSupervisor } from '@dind/daemon';
 import { RequestListener } from 'node:http';
@@ -17,6 +17,7 @@ import { AuditStore } from './audit/audit-store';
 import { DecisionRecorder } from './observability/decision-recorder';
 import { DindMetrics } from './observability/dind-metrics';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { ContainerNetworkWatcher } from './network/container-network.watcher';
 import { UpstreamPool } from './upstream/upstream-pool';
 import { ClientLimits } from './limits/client-limits';
@@ -31,6 +32,15 @@ function createLogger(config: AppConfig): ConsoleLogger {
   });
 }
 
+/** Lowering it needs CAP_SYS_RESOURCE (root in the privileged container has it; a sidecar proxy may not). */
+function protectFromOomKiller(adjustment: number, logger: ConsoleLogger): void {
+  try {
+    writeFileSync('/proc/self/oom_score_adj', String(adjustment));
+  } catch (error) {
+    logger.warn(`cannot set the service's OOM score adjustment to ${adjustment} (SERVICE_OOM_SCORE_ADJ): ${(error as Error).message}`);
+  }
+}
+
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
   let policy: PolicyOptions;
@@ -43,10 +53,49 @@ async function bootstrap(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config);
+  protectFromOomKiller(config.SERVICE_OOM_SCORE_ADJ, logger);
   logger.log(`policy ${policy.name}${policy.dryRun ? ' (DRY RUN: rule denials are forwarded and only recorded)' : ''}`);
   const lifecycle = new LifecycleState();
+  // One way out, whatever fails and whenever: what exists so far is stopped in
+  // the order SIGTERM stops it, so a failure never leaves dockerd orphaned.
+  const parts: {
+    networks?: ContainerNetworkWatcher;
+    listeners?: ApiListeners;
+    api?: INestApplication;
+    pool?: UpstreamPool;
+    daemon?: INestApplicationContext;
+    admin?: INestApplication;
+    audit?: AuditStore;
+  } = {};
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string, exitCode: number) => {
+    stopping ??= (async () => {
+      logger.log(`${why}: shutting down`);
+      lifecycle.shuttingDown = true;
+      const step = async (name: string, action: () => unknown) => {
+        try {
+          await action();
+        } catch (error) {
+          logger.error(`shutdown: ${name} failed: ${(error as Error).message}`);
+        }
+      };
+      await step('network watcher', () => parts.networks?.stop());
+      await step('API listeners', () => parts.listeners?.close(config.SHUTDOWN_GRACE_MS));
+      await step('API', () => parts.api?.close());
+      await step('upstream pool', () => parts.pool?.destroy());
+      await step('dockerd', () => parts.daemon?.close());
+      await step('admin API', () => parts.admin?.close());
+      await step('audit log', () => parts.audit?.close());
+      logger.log('stopped');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+  failFast = (why) => void shutdown(why, 1);
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
 
-  const daemon = await NestFactory.createApplicationContext(
+  const daemon = (parts.daemon = await NestFactory.createApplicationContext(
     DaemonModule.forRoot({
       upstream: config.DOCKER_UPSTREAM || undefined,
       dockerdPath: config.DOCKERD_PATH,
@@ -60,15 +109,17 @@ async function bootstrap(): Promise<void> {
       restartBackoffMaxMs: config.DOCKERD_RESTART_BACKOFF_MAX_MS,
       maxRestarts: config.DOCKERD_MAX_RESTARTS,
       restartWindowMs: config.DOCKERD_RESTART_WINDOW_MS,
+      watchIntervalMs: config.DOCKERD_WATCH_INTERVAL_MS,
+      watchFailures: config.DOCKERD_WATCH_FAILURES,
     }),
     { logger },
-  );
+  ));
   const supervisor = daemon.get(DockerdSupervisor);
 
-  const networks = new ContainerNetworkWatcher(() => supervisor.upstream, config.NETWORK_REFRESH_MS);
+  const networks = (parts.networks = new ContainerNetworkWatcher(() => supervisor.upstream, config.NETWORK_REFRESH_MS));
   const protect = (server: Server) => config.ALLOW_CONTAINER_CLIENTS === 'true' || networks.protect(server);
 
-  const audit = new AuditStore(join(config.DATA_DIR, 'audit.db'));
+  const audit = (parts.audit = new AuditStore(join(config.DATA_DIR, 'audit.db')));
   // prune() runs in small steps over event-loop turns and never rejects: a full disk is logged and counted, never fatal.
   const pruneAudit = () =>
     void audit.prune(config.AUDIT_RETENTION_DAYS, config.AUDIT_MAX_RECORDS, config.AUDIT_MAX_BYTES).then((removed) => {
@@ -76,7 +127,7 @@ async function bootstrap(): Promise<void> {
     });
   pruneAudit();
   setInterval(pruneAudit, 3_600_000).unref();
-  const pool = new UpstreamPool(supervisor.upstream, { maxSockets: config.UPSTREAM_MAX_SOCKETS, queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS });
+  const pool = (parts.pool = new UpstreamPool(supervisor.upstream, { maxSockets: config.UPSTREAM_MAX_SOCKETS, queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS }));
   const limits = new ClientLimits({
     clientMaxConnections: config.CLIENT_MAX_CONNECTIONS,
     clientMaxStreams: config.CLIENT_MAX_STREAMS,
@@ -86,7 +137,7 @@ async function bootstrap(): Promise<void> {
   const metrics = new DindMetrics(supervisor, policy, pool);
   const recorder = new DecisionRecorder(metrics, audit, config.AUDIT_STDOUT === 'true');
 
-  const admin = await NestFactory.create(
+  const admin = (parts.admin = await NestFactory.create(
     AdminModule.forRoot({
       supervisor,
       lifecycle,
@@ -101,12 +152,12 @@ async function bootstrap(): Promise<void> {
       readyTimeoutMs: config.READY_TIMEOUT_MS,
     }),
     { logger },
-  );
+  ));
   protect(admin.getHttpServer() as Server);
   await admin.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   logger.log(`admin API listening on http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`);
 
-  const api = await NestFactory.create(
+  const api = (parts.api = await NestFactory.create(
     DockerApiModule.forRoot({
       supervisor,
       policy,
@@ -122,35 +173,25 @@ async function bootstrap(): Promise<void> {
     // Nest's JSON parser silently keeps the last of duplicate keys; the policy
     // must see the raw bytes to refuse them.
     { bodyParser: false, logger },
-  );
+  ));
   (api.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   await api.init();
-  const listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler), protect, {
+  const listeners = (parts.listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler), protect, {
     limits,
     metrics,
     headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
     maxHeaderBytes: config.MAX_HEADER_BYTES,
-  });
-
-  let stopping: Promise<void> | undefined;
-  const shutdown = (why: string, exitCode: number) => {
-    stopping ??= (async () => {
-      logger.log(`${why}: shutting down`);
-      lifecycle.shuttingDown = true;
-      networks.stop();
-      await listeners.close(config.SHUTDOWN_GRACE_MS);
-      await api.close();
-      pool.destroy();
-      await daemon.close();
-      await admin.close();
-      audit.close();
-      logger.log('stopped');
-      process.exit(exitCode);
-    })();
-    return stopping;
+  }));
+  const listenerSettings = {
+    port: config.PORT === '' ? undefined : Number(config.PORT),
+    host: config.HOST,
+    socketPath: config.SOCKET_PATH || undefined,
+    socketMode: parseInt(config.SOCKET_MODE, 8),
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
-  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  // Before dockerd starts: a listener that cannot be bound stops start-up while
+  // there is no daemon to orphan.
+  await listeners.probe(listenerSettings);
+
   supervisor.onFatal((reason) => void shutdown(`giving up on dockerd (${reason})`, 1));
 
   try {
@@ -163,12 +204,17 @@ async function bootstrap(): Promise<void> {
   // Before the listeners open: no connection is accepted before the networks are known.
   await networks.refresh();
   networks.start();
-  await listeners.listen({
-    port: config.PORT === '' ? undefined : Number(config.PORT),
-    host: config.HOST,
-    socketPath: config.SOCKET_PATH || undefined,
-    socketMode: parseInt(config.SOCKET_MODE, 8),
-  });
+  await listeners.listen(listenerSettings);
 }
 
-void bootstrap();
+// Set once the bootstrap can shut down what it started; until then, nothing
+// needs stopping and exiting is enough.
+let failFast: ((why: string) => void) | undefined;
+const fail = (error: unknown) => {
+  process.stderr.write(`dind-service: ${(error as Error)?.stack ?? String(error)}\n`);
+  if (failFast) failFast(`fatal error: ${(error as Error)?.message ?? String(error)}`);
+  else process.exit(1);
+};
+process.on('unhandledRejection', fail);
+process.on('uncaughtException', fail);
+bootstrap().catch(fail);

@@ -17,6 +17,10 @@ export interface DaemonModuleOptions {
   /** More crashes than this within the window and the service gives up. */
   readonly maxRestarts: number;
   readonly restartWindowMs: number;
+  /** Once ready, the daemon is pinged this often (0: not watched). */
+  readonly watchIntervalMs?: number;
+  /** This many missed pings in a row and a managed dockerd is restarted. */
+  readonly watchFailures?: number;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: DAEMON_OPTIONS } =

@@ -47,13 +47,13 @@ class FakeRunner extends ProcessRunner {
   constructor(private readonly answers: () => boolean) {
     super();
   }
-  override spawn(_command: string, args: readonly string[]): ChildProcess {
+  override spawn(_command: string, args: readonly string[], _pathFirst: readonly string[] = []): ChildProcess {
     const socket = args.find((a) => a.startsWith('--host=unix://'))!.slice('--host=unix://'.length);
     const child = new FakeDockerd(socket, this.answers());
     this.spawned.push({ args, child });
     return child as unknown as ChildProcess;
   }
-  override findByCommandLine(): number[] {
+  override findNamingPath(): number[] {
     return [];
   }
 }

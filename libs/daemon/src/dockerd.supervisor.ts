@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DAEMON_OPTIONS, DaemonModuleOptions } from './daemon-options';
 import { writeDaemonConfig } from './daemon-config';
@@ -33,7 +33,11 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private fatalListeners: Array<(reason: string) => void> = [];
   private apiVersionValue = '1.41';
   state: DaemonState = 'stopped';
+  /** False while the ready daemon misses its watch pings (a hung dockerd is not an exited one). */
+  answering = true;
   restarts = 0;
+  private watchTimer?: NodeJS.Timeout;
+  private missedPings = 0;
   startupSeconds?: number;
 
   readonly upstream: UpstreamAddress;
@@ -81,6 +85,9 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     await this.waitUntilReady(this.options.startTimeoutMs);
     this.startupSeconds = (Date.now() - started) / 1000;
     this.state = 'ready';
+    this.answering = true;
+    this.missedPings = 0;
+    this.watch();
     this.logger.log(`daemon ready at ${describeUpstream(this.upstream)} (API ${this.apiVersionValue}) after ${this.startupSeconds.toFixed(1)} s`);
   }
 
@@ -95,6 +102,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
     clearTimeout(this.restartTimer);
+    clearInterval(this.watchTimer);
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       this.logger.log(`stopping dockerd (pid ${child.pid})`);
@@ -130,8 +138,8 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private async clearPreviousRun(): Promise<void> {
     if (!existsSync(this.paths.pidfile)) return;
     const pid = Number(readFileSync(this.paths.pidfile, 'utf8').trim());
-    const commandLine = Number.isInteger(pid) && pid > 0 ? this.processes.commandLine(pid) : undefined;
-    if (commandLine?.includes('dockerd') && commandLine.includes(this.paths.pidfile)) {
+    const args = Number.isInteger(pid) && pid > 0 ? this.processes.commandArgs(pid) : undefined;
+    if (args && basename(args[0] ?? '') === 'dockerd' && args.includes(`--pidfile=${this.paths.pidfile}`)) {
       this.logger.warn(`dockerd (pid ${pid}) of a previous run is still running; stopping it`);
       this.processes.kill(pid, 'SIGTERM');
       const deadline = Date.now() + this.options.stopTimeoutMs;
@@ -154,7 +162,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       ...this.options.extraArgs,
     ];
     this.logger.log(`starting ${this.options.dockerdPath} ${args.join(' ')}`);
-    const child = this.processes.spawn(this.options.dockerdPath, args);
+    const child = this.processes.spawn(this.options.dockerdPath, args, engineDirectories(this.options.dockerdPath));
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
@@ -189,6 +197,9 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private async restart(): Promise<void> {
     if (this.state !== 'restarting') return;
     this.restarts++;
+    // A killed dockerd leaves its containerd holding the socket the next one
+    // needs: reap as the stop path does, or the restart waits it out.
+    if (this.managed) this.reapLeftovers();
     try {
       await this.start();
     } catch (error) {
@@ -198,7 +209,60 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Pings the ready daemon periodically. A dockerd that stops answering (hung,
+   * or stopped with SIGSTOP) is restarted like one that died: it counts against
+   * DOCKERD_MAX_RESTARTS, so one that never recovers ends in `failed` and the
+   * service exits for its orchestrator to act. A daemon we do not manage can only
+   * be reported.
+   */
+  private watch(): void {
+    clearInterval(this.watchTimer);
+    const interval = this.options.watchIntervalMs ?? 0;
+    if (interval <= 0) return;
+    const limit = this.options.watchFailures ?? 3;
+    let inFlight = false;
+    this.watchTimer = setInterval(() => {
+      if (this.state !== 'ready' || inFlight) return;
+      inFlight = true;
+      void this.ping(Math.min(2000, interval)).then((result) => {
+        inFlight = false;
+        if (this.state !== 'ready') return;
+        if (result.ok) {
+          if (!this.answering) this.logger.log('dockerd answers _ping again');
+          this.answering = true;
+          this.missedPings = 0;
+          return;
+        }
+        this.answering = false;
+        this.missedPings++;
+        this.logger.warn(`dockerd did not answer _ping (${result.error}); ${this.missedPings} of ${limit} in a row`);
+        if (this.missedPings >= limit && this.managed) this.restartHungDaemon(limit);
+      });
+    }, interval);
+    this.watchTimer.unref();
+  }
+
+  private restartHungDaemon(missed: number): void {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    clearInterval(this.watchTimer);
+    this.logger.error(`dockerd (pid ${child.pid}) missed ${missed} pings in a row; restarting it`);
+    // SIGCONT lets a stopped daemon act on the SIGTERM; its exit is handled as a crash.
+    child.kill('SIGTERM');
+    child.kill('SIGCONT');
+    const killTimer = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        this.logger.warn(`dockerd did not stop within ${this.options.stopTimeoutMs} ms; killing it`);
+        child.kill('SIGKILL');
+      }
+    }, this.options.stopTimeoutMs);
+    killTimer.unref();
+    child.once('exit', () => clearTimeout(killTimer));
+  }
+
   private fail(reason: string): void {
+    clearInterval(this.watchTimer);
     this.state = 'failed';
     this.logger.error(reason);
     for (const listener of this.fatalListeners) listener(reason);
@@ -232,13 +296,25 @@ export class DockerdSupervisor implements OnApplicationShutdown {
 
   /**
    * containerd and shims outlive a dockerd that was killed; every process that
-   * names our private run directory is ours to end.
+   * names our private run directory (as a whole path, never as a substring:
+   * `/run/dind` is not `/run/dind2`) is ours to end.
    */
   private reapLeftovers(): void {
-    const leftovers = this.processes.findByCommandLine(this.options.runDir);
+    const leftovers = this.processes.findNamingPath(this.options.runDir);
     for (const pid of leftovers) {
-      this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandLine(pid)}`);
+      this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandArgs(pid)?.join(' ')}`);
       this.processes.kill(pid, 'SIGKILL');
     }
   }
+}
+
+/**
+ * A dockerd given by path (an engine unpacked by scripts/engine.sh, or any
+ * other install) finds the containerd and shims of its own release first:
+ * its directory and the `bin` beside it (usr/sbin/dockerd, usr/bin/containerd).
+ */
+export function engineDirectories(dockerdPath: string): string[] {
+  if (!isAbsolute(dockerdPath)) return [];
+  const own = dirname(dockerdPath);
+  return [own, resolve(own, '..', 'bin')].filter((dir, i, all) => all.indexOf(dir) === i && existsSync(dir));
 }

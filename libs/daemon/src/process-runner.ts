@@ -2,11 +2,35 @@ import { Injectable } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
+// What dockerd and the containerd it starts need from the environment, and
+// nothing else: the service's own secrets (ADMIN_TOKEN, …) stay with it.
+const INHERITED_ENV = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|HTTP_PROXY|HTTPS_PROXY|NO_PROXY|http_proxy|https_proxy|no_proxy|DOCKER_RAMDISK|DOCKER_TMPDIR|NOTIFY_SOCKET)$/;
+
+export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => INHERITED_ENV.test(name)));
+}
+
+/**
+ * Whether a command line names `dir` or something under it as a whole path,
+ * alone or as a flag's value (`--exec-root=/run/dind/exec`): `/run/dind` is not
+ * named by `/run/dind2/…` nor by `/run/dind-sibling/containerd`.
+ */
+export function namesPathUnder(args: readonly string[], dir: string): boolean {
+  const root = dir.replace(/\/+$/, '');
+  return args.some((arg) => {
+    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
+    return value === root || value.startsWith(`${root}/`);
+  });
+}
+
 /** The side effects of running processes, behind one seam so the supervisor's logic can be tested with a fake. */
 @Injectable()
 export class ProcessRunner {
-  spawn(command: string, args: readonly string[]): ChildProcess {
-    return spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `pathFirst`: directories searched before the inherited PATH (an engine's own containerd and shims). */
+  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = []): ChildProcess {
+    const env = childEnvironment(process.env);
+    if (pathFirst.length > 0) env.PATH = [...pathFirst, env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'].join(':');
+    return spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
 
   kill(pid: number, signal: NodeJS.Signals): boolean {
@@ -22,16 +46,17 @@ export class ProcessRunner {
     return this.kill(pid, 0 as unknown as NodeJS.Signals);
   }
 
-  commandLine(pid: number): string | undefined {
+  /** A process's arguments, as it was started (argv[0] first). */
+  commandArgs(pid: number): string[] | undefined {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg, i, all) => arg !== '' || i < all.length - 1);
     } catch {
       return undefined;
     }
   }
 
-  /** Pids of live processes whose command line mentions `needle`. */
-  findByCommandLine(needle: string): number[] {
+  /** Pids of live processes (other than this one) whose arguments name `dir` or a path under it. */
+  findNamingPath(dir: string): number[] {
     let entries: string[];
     try {
       entries = readdirSync('/proc');
@@ -41,6 +66,9 @@ export class ProcessRunner {
     return entries
       .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
       .map(Number)
-      .filter((pid) => this.commandLine(pid)?.includes(needle));
+      .filter((pid) => {
+        const args = this.commandArgs(pid);
+        return args !== undefined && namesPathUnder(args, dir);
+      });
   }
 }

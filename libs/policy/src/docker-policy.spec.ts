@@ -101,7 +101,7 @@ describe('DockerPolicy.decide', () => {
       ['volume driver', { Image: 'b', HostConfig: { VolumeDriver: 'foo' } }, 'host-mount'],
       ['annotations', { Image: 'b', HostConfig: { Annotations: { 'io.kubernetes.cri.x': '1' } } }, 'annotations'],
       ['realtime', { Image: 'b', HostConfig: { CpuRealtimeRuntime: 1000 } }, 'realtime'],
-      ['a realtime priority ulimit', { Image: 'b', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 2 }, { Name: 'rtprio', Soft: 0, Hard: 99 }] } }, 'realtime'],
+      ['a realtime priority ulimit', { Image: 'b', HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 2 }, { Name: 'rtprio', Soft: 0, Hard: 99 }] } }, 'ulimits'],
       ['OOM killer disabled', { Image: 'b', HostConfig: { OomKillDisable: true } }, 'oom-kill'],
       ['host endpoint', { Image: 'b', NetworkingConfig: { EndpointsConfig: { host: {} } } }, 'host-namespace'],
     ])('refuses %s', (_name, body, rule) => {
@@ -135,7 +135,7 @@ describe('DockerPolicy.decide', () => {
     const hostId = '1eed950384a1d537567c86f428f41095ac9a46f2714a1b5f1448d0e61fd5a07e';
     const withIds = new DockerPolicy({ daemonApiVersion: () => '1.41', hostNetworkIds: () => [hostId] });
     const send = (url: string, body?: unknown) =>
-      withIds.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
+      withIds.decide({ method: 'POST', url, headers: body === undefined ? {} : json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
 
     it.each([
       ['NetworkMode by full ID', '/containers/create', { Image: 'b', HostConfig: { NetworkMode: hostId } }],
@@ -152,9 +152,33 @@ describe('DockerPolicy.decide', () => {
     });
   });
 
+  describe('references the transport resolves on the daemon before forwarding', () => {
+    const send = (url: string, body: unknown) => policy.decide({ method: 'POST', url, headers: json, body: Buffer.from(JSON.stringify(body)) });
+
+    it.each(['/v1.24', '/v1.41', ''])('a create at %s names its volumes and networks (the daemon attaches by NetworkID)', (version) => {
+      const decision = send(`${version}/containers/create`, {
+        Image: 'b',
+        HostConfig: { Binds: ['data:/data'], Mounts: [{ Type: 'volume', Source: 'cache', Target: '/cache' }], NetworkMode: 'app' },
+        NetworkingConfig: { EndpointsConfig: { app: { NetworkID: 'f00d' } } },
+      });
+      expect(decision).toMatchObject({
+        allowed: true,
+        volumeReferences: [{ name: 'data', field: 'HostConfig.Binds[0]' }, { name: 'cache', field: 'HostConfig.Mounts[0].Source' }],
+        networkReferences: [{ ref: 'app' }, { ref: 'app' }, { ref: 'f00d', field: 'NetworkingConfig.EndpointsConfig.app.NetworkID' }],
+      });
+    });
+
+    it.each(['/v1.24', '/v1.41', ''])('a connect at %s names the path network and the endpoint NetworkID', (version) => {
+      expect(send(`${version}/networks/f0/connect`, { Container: 'c', EndpointConfig: { NetworkID: 'f00d' } })).toMatchObject({
+        allowed: true,
+        networkReferences: [{ ref: 'f0', field: 'path.id' }, { ref: 'f00d', field: 'EndpointConfig.NetworkID' }],
+      });
+    });
+  });
+
   describe('other doors', () => {
     const post = (url: string, body?: unknown) =>
-      policy.decide({ method: 'POST', url, headers: json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
+      policy.decide({ method: 'POST', url, headers: body === undefined ? {} : json, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)) });
 
     it.each([
       ['privileged exec', '/containers/c/exec', { Cmd: ['sh'], Privileged: true }, 'privileged'],

@@ -5,7 +5,9 @@ import {
   clampToAudited,
   isAuditedApiVersion,
 } from './api-version';
-import { parseStrictJson, StrictJsonError } from './json/strict-json.parser';
+import { bodyMapPaths } from './dto/map-paths';
+import { checkRequestChannels } from './channels/request-channels';
+import { JsonPath, parseStrictJson, StrictJsonError } from './json/strict-json.parser';
 import { PolicyDenial, deny } from './policy-denial';
 import { HeaderValue, PolicyDecision, PolicyRequest } from './policy-request';
 import { parseRequestTarget, RequestTarget } from './routes/request-target.parser';
@@ -16,6 +18,8 @@ import { PolicyOptions, RESTRICTED } from './options/policy-options';
 import { checkContainerCount, ContainerCountCheck, containerCountCheckOf } from './rules/container-count';
 import { checkReferencedContainer, ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
+import { checkReferencedNetwork, NetworkReference } from './rules/network-reference';
+import { checkReferencedVolume, VolumeReference } from './rules/volume-reference';
 import { RuleContext } from './rules/field-rule';
 import { ValidationInput, Validator } from './validators/validation-input';
 import { VALIDATORS } from './validators';
@@ -71,6 +75,16 @@ export class DockerPolicy {
     return checkReferencedContainer(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
   }
 
+  /** Whether a named volume a request mounts (as the daemon's `GET /volumes/{name}` reports it) satisfies the policy. */
+  checkReferencedVolume(reference: VolumeReference, inspected: unknown): PolicyDenial | undefined {
+    return checkReferencedVolume(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+  }
+
+  /** Whether the network a reference resolves to (the daemon's `GET /networks/{ref}` answer) may be joined. */
+  checkReferencedNetwork(reference: NetworkReference, inspected: unknown): PolicyDenial | undefined {
+    return checkReferencedNetwork(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+  }
+
   /** Whether the daemon's containers (its `GET /containers/json?all=1` answer) leave room for what the request adds. */
   checkContainerCount(check: ContainerCountCheck, listed: unknown): PolicyDenial | undefined {
     return checkContainerCount(check, listed, this.context.options.resources);
@@ -116,13 +130,15 @@ export class DockerPolicy {
     if (route.class === 'denied') {
       return refuse(deny('route.denied', route.reason ?? 'this endpoint is disabled', `${route.method} ${route.template}`));
     }
+    const channels = checkRequestChannels(route, request.headers);
+    if (channels) return refuse(channels);
     const checked = checkQuery(route, target.query);
     if ('rule' in checked) return refuse(checked);
     const { query, kept } = checked;
 
     let body: unknown;
     if (route.body === 'json') {
-      const parsed = parseJsonBody(request.headers, request.body);
+      const parsed = parseJsonBody(request.headers, request.body, bodyMapPaths(route.validator));
       if (parsed && 'rule' in parsed) return refuse(parsed);
       body = parsed?.value;
     }
@@ -131,6 +147,9 @@ export class DockerPolicy {
     let wouldDeny: PolicyDenial | undefined;
     let containerReferences: readonly ContainerReference[] | undefined;
     let dialTargets: readonly DialTarget[] | undefined;
+    let volumeReferences: readonly VolumeReference[] | undefined;
+    let networkReferences: readonly NetworkReference[] | undefined;
+    let droppedFields: readonly string[] | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -153,6 +172,9 @@ export class DockerPolicy {
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
       containerReferences = outcome.containerReferences;
       dialTargets = outcome.dialTargets;
+      volumeReferences = outcome.volumeReferences;
+      networkReferences = outcome.networkReferences;
+      droppedFields = outcome.droppedFields;
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
@@ -168,9 +190,12 @@ export class DockerPolicy {
       params: match.params,
       upstreamUrl: `/v${apiVersion}/${target.segments.join('/')}${encodeQuery(kept)}`,
       body: forwardBody,
+      ...(droppedFields ? { droppedFields } : {}),
       wouldDeny,
       containerReferences,
       dialTargets,
+      volumeReferences,
+      networkReferences,
       containerCount: containerCountCheckOf(route, match.params),
     };
   }
@@ -219,6 +244,7 @@ const JSON_MEDIA_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$
 function parseJsonBody(
   headers: Readonly<Record<string, HeaderValue>>,
   raw: Buffer | undefined,
+  isMap: (path: JsonPath) => boolean,
 ): { value: unknown } | PolicyDenial | undefined {
   const encoding = headerValue(headers, 'content-encoding');
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
@@ -230,7 +256,7 @@ function parseJsonBody(
     return deny('body.content-type', 'a body on this endpoint must be application/json', 'Content-Type', contentType ?? null);
   }
   try {
-    return { value: parseStrictJson(raw) };
+    return { value: parseStrictJson(raw, { isMap }) };
   } catch (error) {
     if (error instanceof StrictJsonError) return deny('body.json', error.reason, error.path);
     throw error;

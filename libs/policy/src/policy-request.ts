@@ -2,6 +2,8 @@ import { PolicyDenial } from './policy-denial';
 import type { ContainerCountCheck } from './rules/container-count';
 import type { ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
+import type { NetworkReference } from './rules/network-reference';
+import type { VolumeReference } from './rules/volume-reference';
 import { RouteRow } from './routes/route-table';
 
 export type HeaderValue = string | string[] | undefined;
@@ -25,12 +27,18 @@ export interface AllowedRequest {
   readonly upstreamUrl: string;
   /** The canonical body to send instead of the client's bytes (json routes). */
   readonly body?: Buffer;
+  /** Body keys the daemon would map to no field: not forwarded; the audit record lists them. */
+  readonly droppedFields?: readonly string[];
   /** Dry-run mode: the denial this request would have had. */
   readonly wouldDeny?: PolicyDenial;
   /** Hosts the daemon will dial for this request; the transport resolves and checks them before forwarding. */
   readonly dialTargets?: readonly DialTarget[];
   /** Containers the request borrows from; the transport inspects each and asks `checkReferencedContainer`. */
   readonly containerReferences?: readonly ContainerReference[];
+  /** Named volumes the request mounts; the transport inspects each and asks `checkReferencedVolume`. */
+  readonly volumeReferences?: readonly VolumeReference[];
+  /** Networks the request attaches to; the transport resolves each on the daemon and asks `checkReferencedNetwork`. */
+  readonly networkReferences?: readonly NetworkReference[];
   /** Would add a container or a running one: the transport lists the daemon's containers and asks `checkContainerCount`. */
   readonly containerCount?: ContainerCountCheck;
 }

@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, 
 import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { ADMIN_OPTIONS, AdminOptions } from './admin-options';
+import { isLoopbackAddress } from '../config/listen-address';
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
  * The audit API (and /metrics when configured) needs `Authorization: Bearer
@@ -18,7 +18,8 @@ export class AdminAuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const token = this.options.token;
     if (token === '') {
-      if (LOOPBACK.test(this.options.host) || this.options.host === 'localhost') return true;
+      // ADMIN_HOST is an IP literal (validated at start-up): the listener is bound to exactly it.
+      if (isLoopbackAddress(this.options.host)) return true;
       throw new ForbiddenException('the audit API needs ADMIN_TOKEN set, or the admin listener bound to loopback (ADMIN_HOST=127.0.0.1)');
     }
     const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';

@@ -12,6 +12,7 @@ const ADDED_COLUMNS: ReadonlyArray<[name: string, definition: string]> = [
   ['truncated', 'INTEGER NOT NULL DEFAULT 0'],
   ['path_sha256', 'TEXT'],
   ['messages_sha256', 'TEXT'],
+  ['dropped_fields', 'TEXT'],
 ];
 
 /**

@@ -219,3 +219,31 @@ describe('AuditStore', () => {
     });
   });
 });
+
+describe('AuditStore: dropped body fields', () => {
+  it('keeps the body keys a request had dropped, and nothing for one without', () => {
+    const store = new AuditStore(join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.db'));
+    const dropped = record({ decision: 'allowed', rules: [], status: 200, path: '/exec/x/start', droppedFields: ['hijack', 'stdin'] });
+    const plain = record({ decision: 'allowed', rules: [], status: 200 });
+    store.insert(dropped);
+    store.insert(plain);
+    expect(store.get(dropped.requestId)).toMatchObject({ droppedFields: ['hijack', 'stdin'] });
+    expect(store.get(plain.requestId)).not.toHaveProperty('droppedFields');
+    store.close();
+  });
+
+  it('adds the column to a log written before it existed', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.db');
+    const Database = require('better-sqlite3');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, request_id TEXT NOT NULL UNIQUE, client TEXT NOT NULL,
+      method TEXT NOT NULL, route TEXT NOT NULL, route_class TEXT NOT NULL, path TEXT NOT NULL, api_version TEXT, decision TEXT NOT NULL,
+      rules TEXT NOT NULL, messages TEXT NOT NULL, status INTEGER NOT NULL, object_id TEXT, duration_ms REAL NOT NULL)`);
+    old.close();
+    const store = new AuditStore(path);
+    const r = record({ droppedFields: ['hijack'] });
+    store.insert(r);
+    expect(store.get(r.requestId)).toMatchObject({ droppedFields: ['hijack'] });
+    store.close();
+  });
+});

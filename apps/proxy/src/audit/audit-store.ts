@@ -26,7 +26,7 @@ export interface AuditRow extends DecisionRecord {
 export const QUERY_SCAN_WINDOW = 20_000;
 
 const COLUMNS =
-  'seq, time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms, phase, truncated, path_sha256, messages_sha256';
+  'seq, time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms, phase, truncated, path_sha256, messages_sha256, dropped_fields';
 
 // Retry preparing a database that could not be written at start at most this often.
 const PREPARE_RETRY_MS = 1000;
@@ -83,6 +83,7 @@ export class AuditStore {
       truncated: bounded.truncated ? 1 : 0,
       pathSha256: bounded.pathSha256,
       messagesSha256: bounded.messagesSha256,
+      droppedFields: record.droppedFields ? JSON.stringify(record.droppedFields) : null,
     });
     // A flood fills AUDIT_MAX_BYTES in minutes: the hourly prune alone is too late.
     if (++this.insertsSinceCheck >= 1000) {
@@ -175,13 +176,13 @@ export class AuditStore {
       prepareAuditSchema(this.db);
       this.statements = {
         insert: this.db.prepare(
-          `INSERT INTO audit (time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms, phase, truncated, path_sha256, messages_sha256)
-           VALUES (@time, @requestId, @client, @method, @route, @routeClass, @path, @apiVersion, @decision, @rules, @messages, @status, @objectId, @durationMs, @phase, @truncated, @pathSha256, @messagesSha256)
+          `INSERT INTO audit (time, request_id, client, method, route, route_class, path, api_version, decision, rules, messages, status, object_id, duration_ms, phase, truncated, path_sha256, messages_sha256, dropped_fields)
+           VALUES (@time, @requestId, @client, @method, @route, @routeClass, @path, @apiVersion, @decision, @rules, @messages, @status, @objectId, @durationMs, @phase, @truncated, @pathSha256, @messagesSha256, @droppedFields)
            ON CONFLICT (request_id) DO UPDATE SET
              time = excluded.time, client = excluded.client, method = excluded.method, route = excluded.route, route_class = excluded.route_class,
              path = excluded.path, api_version = excluded.api_version, decision = excluded.decision, rules = excluded.rules, messages = excluded.messages,
              status = excluded.status, object_id = excluded.object_id, duration_ms = excluded.duration_ms, phase = excluded.phase,
-             truncated = excluded.truncated, path_sha256 = excluded.path_sha256, messages_sha256 = excluded.messages_sha256`,
+             truncated = excluded.truncated, path_sha256 = excluded.path_sha256, messages_sha256 = excluded.messages_sha256, dropped_fields = excluded.dropped_fields`,
         ),
         get: this.db.prepare(`SELECT ${COLUMNS} FROM audit WHERE request_id = ?`),
         probe: this.db.prepare('INSERT INTO audit_probe (id, time) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time = excluded.time'),
@@ -220,6 +221,7 @@ interface Row {
   truncated: number;
   path_sha256: string | null;
   messages_sha256: string | null;
+  dropped_fields: string | null;
 }
 
 function toRecord(row: Row): AuditRow {
@@ -243,5 +245,6 @@ function toRecord(row: Row): AuditRow {
     truncated: row.truncated === 1,
     pathSha256: row.path_sha256 ?? undefined,
     messagesSha256: row.messages_sha256 ?? undefined,
+    ...(row.dropped_fields ? { droppedFields: JSON.parse(row.dropped_fields) as string[] } : {}),
   };
 }

@@ -75,6 +75,22 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(10)
   DOCKERD_RESTART_BACKOFF_MAX_MS = 30_000;
 
+  /** Once ready, dockerd is pinged this often; 0 turns the watch off. */
+  @Transform(toInt) @IsInt() @Min(0)
+  DOCKERD_WATCH_INTERVAL_MS = 5000;
+
+  /** This many missed pings in a row and dockerd is restarted (counted like a crash). */
+  @Transform(toInt) @IsInt() @Min(1)
+  DOCKERD_WATCH_FAILURES = 3;
+
+  /**
+   * The service's own OOM score adjustment (-1000…1000): it shares its memory
+   * limit with tenant containers, and the OOM killer should pick one of those.
+   */
+  @Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value))
+  @IsInt() @Min(-1000) @Max(1000)
+  SERVICE_OOM_SCORE_ADJ = -500;
+
   /** How long in-flight API requests may run on after SIGTERM before they are cut. */
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;

@@ -25,12 +25,35 @@ describe('loadAppConfig', () => {
     [{ DOCKER_UPSTREAM: 'http//x' }, /DOCKER_UPSTREAM="http\/\/x"/],
     [{ SOCKET_PATH: 'relative.sock' }, /SOCKET_PATH="relative.sock": must be an absolute path/],
     [{ MAX_JSON_BODY_BYTES: 'lots' }, /MAX_JSON_BODY_BYTES="lots"/],
-    [{ DOCKERD_ARGS: '-H tcp://0.0.0.0:2376' }, /dockerd argument -H: set by dind-service/],
+    [{ DOCKERD_ARGS: '-H tcp://0.0.0.0:2376' }, /dockerd argument -H tcp:\/\/0\.0\.0\.0:2376: --host is set by dind-service/],
     [{ DOCKERD_ARGS: '--host=tcp://0.0.0.0:2376' }, /--host=tcp/],
     [{ DOCKERD_ARGS: '--tlsverify' }, /--tlsverify/],
-    [{ DOCKERD_ARGS: '--config-file=/tmp/mine.json' }, /dockerd argument --config-file=\/tmp\/mine.json: set by dind-service/],
+    [{ DOCKERD_ARGS: '--config-file=/tmp/mine.json' }, /dockerd argument --config-file=\/tmp\/mine.json: --config-file is set by dind-service/],
     [{ DOCKERD_CONFIG_FILE: 'daemon.json' }, /DOCKERD_CONFIG_FILE="daemon.json": must be an absolute path/],
+    [{ DOCKERD_ARGS: '-Htcp://127.0.0.1:28390' }, /--host is set by dind-service/],
+    [{ DOCKERD_ARGS: '-DHtcp://127.0.0.1:28390' }, /--host is set by dind-service/],
+    [{ DOCKERD_ARGS: '-p/x.pid' }, /--pidfile is set by dind-service/],
+    [{ DOCKERD_ARGS: '--graph=/elsewhere' }, /--graph is set by dind-service/],
+    [{ SOCKET_MODE: '777' }, /SOCKET_MODE=777: only owner and group/],
+    [{ SOCKET_MODE: '4777' }, /SOCKET_MODE=4777: only owner and group/],
+    [{ SOCKET_MODE: '666' }, /SOCKET_MODE=666: only owner and group/],
+    [{ SOCKET_PATH: '/etc/passwd' }, /SOCKET_PATH=\/etc\/passwd: exists and is not a socket/],
+    [{ SOCKET_PATH: '/run/dind-service-dockerd/docker.sock' }, /is the daemon's own socket/],
+    [{ DOCKER_UPSTREAM: 'unix:///var/run/docker.sock', SOCKET_PATH: '/var/run/docker.sock' }, /is the daemon's own socket/],
+    [{ SOCKET_PATH: '/run/dind-service-dockerd/other.sock' }, /must not lie in DOCKERD_RUN_DIR/],
+    [{ DOCKERD_RUN_DIR: '/run' }, /DOCKERD_RUN_DIR=\/run: must be a directory of dind-service's own/],
+    [{ DOCKERD_RUN_DIR: '/var/run' }, /DOCKERD_RUN_DIR=\/var\/run: must be a directory/],
+    [{ HOST: 'example.com' }, /HOST="example.com": must be an IP address/],
+    [{ ADMIN_HOST: '127.evil.example' }, /ADMIN_HOST="127.evil.example": must be an IP address/],
   ])('refuses %j at start-up', (env, message) => {
     expect(() => loadAppConfig(env, [])).toThrow(message);
+  });
+
+  it.each([['660'], ['600'], ['640']])('accepts SOCKET_MODE=%s', (mode) => {
+    expect(loadAppConfig({ SOCKET_MODE: mode }, []).SOCKET_MODE).toBe(mode);
+  });
+
+  it.each([['0.0.0.0'], ['127.0.0.1'], ['::'], ['::1']])('accepts the bind address %s', (host) => {
+    expect(loadAppConfig({ HOST: host, ADMIN_HOST: host }, []).HOST).toBe(host);
   });
 });

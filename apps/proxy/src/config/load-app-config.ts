@@ -1,12 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
-
-// dind-service owns these: a second listener would expose the unfiltered daemon,
-// and the paths are where the supervisor looks for the daemon it runs.
-// --config-file: the supervisor writes the daemon's config (DOCKERD_CONFIG_FILE
-// merged with the builder entitlements it enforces).
-const RESERVED_DOCKERD_FLAGS = /^(-H|--host|--tls\w*|--data-root|--exec-root|--pidfile|-p|-G|--group|--config-file)(=|$)/;
+import { dockerdArgumentProblems } from './dockerd-flags';
+import { listenerProblems } from './listener-settings';
 
 export class ConfigError extends Error {}
 
@@ -25,16 +21,13 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): 
 
   const commandLine = argv[0] === '--' ? argv.slice(1) : [...argv];
   config.dockerdArgs = [...config.DOCKERD_ARGS.split(/\s+/).filter(Boolean), ...commandLine];
-  for (const arg of config.dockerdArgs) {
-    if (RESERVED_DOCKERD_FLAGS.test(arg)) {
-      problems.push(`dockerd argument ${arg}: set by dind-service itself (an extra listener or path would bypass the proxy)`);
-    }
-  }
+  problems.push(...dockerdArgumentProblems(config.dockerdArgs));
   if (config.PORT === '' && config.SOCKET_PATH === '') problems.push('PORT="" and SOCKET_PATH="": at least one listener must be on');
   if (config.PORT !== '' && Number(config.PORT) === config.ADMIN_PORT) {
     problems.push(`ADMIN_PORT=${config.ADMIN_PORT}: must differ from PORT (the admin API never shares the Docker API listener)`);
   }
   if (config.PORT !== '' && (Number(config.PORT) < 1 || Number(config.PORT) > 65535)) problems.push(`PORT=${config.PORT}: out of range`);
+  problems.push(...listenerProblems(config));
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
 import { ContainerReference, deny, DockerPolicy, nextNamespaceReference, PolicyDenial } from '@dind/policy';
 import { DOCKER_POLICY } from './docker-api.tokens';
+import { VolumeReferenceChecker } from './volume-reference.checker';
 
 // A namespace join may lead through containers that joined others; the daemon
 // follows the chain, so do we, this far.
@@ -20,6 +21,7 @@ export class ContainerReferenceChecker {
   constructor(
     @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
     private readonly supervisor: DockerdSupervisor,
+    @Optional() private readonly volumes?: VolumeReferenceChecker,
   ) {}
 
   async check(references: readonly ContainerReference[]): Promise<PolicyDenial | undefined> {
@@ -31,10 +33,24 @@ export class ContainerReferenceChecker {
         if ('rule' in inspected) return inspected;
         const denial = this.policy.checkReferencedContainer(reference, inspected.body);
         if (denial) return denial;
+        const lent = await this.checkLentVolumes(reference, inspected.body);
+        if (lent) return lent;
         reference = nextNamespaceReference(reference, inspected.body);
       }
     }
     return undefined;
+  }
+
+  /**
+   * VolumesFrom lends the container's named volumes, and a named volume is a
+   * host mount when its options make it one: its mounts of type volume are
+   * inspected like a create's own.
+   */
+  private async checkLentVolumes(reference: ContainerReference, inspected: unknown): Promise<PolicyDenial | undefined> {
+    if (reference.purpose !== 'volumes-from' || !this.volumes) return undefined;
+    const mounts = (inspected as { Mounts?: Array<{ Type?: unknown; Name?: unknown }> } | undefined)?.Mounts ?? [];
+    const named = mounts.filter((mount) => mount.Type === 'volume' && typeof mount.Name === 'string' && mount.Name !== '');
+    return this.volumes.check(named.map((mount) => ({ field: reference.field, value: reference.value, name: mount.Name as string })));
   }
 
   private async inspect(reference: ContainerReference): Promise<{ body: unknown } | PolicyDenial> {

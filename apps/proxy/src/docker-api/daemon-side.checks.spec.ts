@@ -3,14 +3,20 @@ import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DaemonSideChecks } from './daemon-side.checks';
+import { NetworkReferenceChecker } from './network-reference.checker';
+import { VolumeReferenceChecker } from './volume-reference.checker';
 
 const refused = deny('remote-address', 'vm resolves to 127.0.0.1', 'query.fromImage', 'vm:5000/x');
 const dial = { check: jest.fn(async () => refused) } as unknown as DialTargetChecker;
 const containers = { check: jest.fn(async () => undefined) } as unknown as ContainerReferenceChecker;
 const full = deny('resources', 'the daemon already holds 200 containers', 'containers', 200);
 const count = { check: jest.fn(async () => full) } as unknown as ContainerCountChecker;
+const bindVolume = deny('volume-reference', 'volume "v" exists with DriverOpts={"o":"bind"}', 'HostConfig.Binds[0]', 'v:/data');
+const volumes = { check: jest.fn(async () => bindVolume) } as unknown as VolumeReferenceChecker;
+const hostNetwork = deny('network-reference', 'network "0a1b" resolves to "host"', 'path.id', '0a1b');
+const networks = { check: jest.fn(async () => hostNetwork) } as unknown as NetworkReferenceChecker;
 const checks = (dryRun: boolean) =>
-  new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun } }), dial, containers, count);
+  new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun } }), dial, containers, count, volumes, networks);
 const allowed = (extra: Partial<AllowedRequest> = {}) => ({ allowed: true, upstreamUrl: '/v1.41/images/create', params: {}, apiVersion: '1.41', ...extra }) as AllowedRequest;
 const withTarget = allowed({ dialTargets: [{ field: 'query.fromImage', value: 'vm:5000/x', host: 'vm:5000' }] });
 
@@ -23,6 +29,20 @@ describe('DaemonSideChecks', () => {
     expect(dial.check).not.toHaveBeenCalled();
     expect(containers.check).not.toHaveBeenCalled();
     expect(count.check).not.toHaveBeenCalled();
+    expect(volumes.check).not.toHaveBeenCalled();
+    expect(networks.check).not.toHaveBeenCalled();
+  });
+
+  it('inspects the named volumes a request mounts, and answers their refusal', async () => {
+    const reference = { field: 'HostConfig.Binds[0]', value: 'v:/data', name: 'v' };
+    expect(await checks(false).settle(allowed({ volumeReferences: [reference] }))).toBe(bindVolume);
+    expect(volumes.check).toHaveBeenCalledWith([reference]);
+  });
+
+  it('resolves the networks a request attaches to, and answers their refusal', async () => {
+    const reference = { field: 'path.id', value: '0a1b', ref: '0a1b' };
+    expect(await checks(false).settle(allowed({ networkReferences: [reference] }))).toBe(hostNetwork);
+    expect(networks.check).toHaveBeenCalledWith([reference]);
   });
 
   it('counts the containers only for a request that adds one, and answers the ceiling\'s refusal', async () => {

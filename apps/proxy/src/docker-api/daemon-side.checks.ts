@@ -4,10 +4,13 @@ import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DOCKER_POLICY } from './docker-api.tokens';
+import { NetworkReferenceChecker } from './network-reference.checker';
+import { VolumeReferenceChecker } from './volume-reference.checker';
 
 /**
  * What the pure policy cannot see on its own — the daemon's containers (those
- * a request borrows from, and how many there are) and DNS — checked after it
+ * a request borrows from, and how many there are), the volumes and networks a
+ * request names (what they are on the daemon) and DNS — checked after it
  * allowed a request, for the HTTP path and the hijack path alike. Only
  * requests that name such things, or add a container, wait for these checks.
  */
@@ -18,6 +21,8 @@ export class DaemonSideChecks {
     private readonly dialTargets: DialTargetChecker,
     private readonly containerReferences: ContainerReferenceChecker,
     private readonly containerCount: ContainerCountChecker,
+    private readonly volumeReferences: VolumeReferenceChecker,
+    private readonly networkReferences: NetworkReferenceChecker,
   ) {}
 
   /** The decision to forward (in dry-run, with the would-be denial), or the denial. */
@@ -25,6 +30,8 @@ export class DaemonSideChecks {
     const denial =
       (decision.dialTargets?.length ? await this.dialTargets.check(decision.dialTargets) : undefined) ??
       (decision.containerReferences?.length ? await this.containerReferences.check(decision.containerReferences) : undefined) ??
+      (decision.volumeReferences?.length ? await this.volumeReferences.check(decision.volumeReferences) : undefined) ??
+      (decision.networkReferences?.length ? await this.networkReferences.check(decision.networkReferences) : undefined) ??
       (decision.containerCount ? await this.containerCount.check(decision.containerCount) : undefined);
     if (!denial) return decision;
     if (!this.policy.policyOptions.dryRun) return denial;

@@ -46,6 +46,7 @@ export function allowedRecord(context: RequestContext, seen: Seen, decision: All
     rules: would ? [would.rule] : [],
     messages: would ? [denialMessage(would)] : [],
     status,
+    ...(decision.droppedFields ? { droppedFields: decision.droppedFields } : {}),
     objectId,
     durationMs: performance.now() - context.startedAt,
   };

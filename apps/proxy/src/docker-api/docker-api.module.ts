@@ -7,6 +7,8 @@ import { DindMetrics } from '../observability/dind-metrics';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DaemonSideChecks } from './daemon-side.checks';
+import { NetworkReferenceChecker } from './network-reference.checker';
+import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
@@ -46,6 +48,8 @@ export class DockerApiModule {
         DialTargetChecker,
         ContainerReferenceChecker,
         ContainerCountChecker,
+        VolumeReferenceChecker,
+        NetworkReferenceChecker,
         DaemonSideChecks,
         DockerPolicyGuard,
         UpstreamProxy,

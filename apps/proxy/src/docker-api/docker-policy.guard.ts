@@ -7,6 +7,7 @@ import { clientOf } from './docker-error.filter';
 import { logWouldDeny } from './dry-run.log';
 import { readJsonBody } from './json-body.reader';
 import { PolicyDeniedError } from './policy-denied.error';
+import { policyHeaders } from './policy-headers';
 import { contextOf } from './request-context';
 
 /**
@@ -35,7 +36,7 @@ export class DockerPolicyGuard implements CanActivate {
       if (!Buffer.isBuffer(read)) throw new PolicyDeniedError(read, resolved.match.row, resolved.apiVersion);
       body = read;
     }
-    const decided = this.policy.decide({ method: req.method, url, headers: req.headers, body }, resolved);
+    const decided = this.policy.decide({ method: req.method, url, headers: policyHeaders(req), body }, resolved);
     if (!decided.allowed) throw new PolicyDeniedError(decided.denial, decided.route, decided.apiVersion);
     const decision = await this.daemonSide.settle(decided);
     if ('rule' in decision) throw new PolicyDeniedError(decision, decided.route, decided.apiVersion);

@@ -14,6 +14,8 @@ export interface DecisionRecord {
   readonly messages: readonly string[];
   /** The status the client got (the daemon's, or ours for a denial); 0 if the client went away first. */
   readonly status: number;
+  /** Body keys the daemon's decoder maps to no field (dockerode's `hijack`): dropped, never forwarded. */
+  readonly droppedFields?: readonly string[];
   /** The container, exec, volume, network or image the response named. */
   readonly objectId?: string;
   readonly durationMs: number;

@@ -64,10 +64,10 @@ export class DindMetrics {
     });
     new Gauge({
       name: `${PREFIX}daemon_up`,
-      help: '1 while the supervised docker daemon is ready',
+      help: '1 while the docker daemon is ready and answers its periodic _ping',
       registers: [this.registry],
       collect() {
-        this.set(supervisor.state === 'ready' ? 1 : 0);
+        this.set(supervisor.state === 'ready' && supervisor.answering ? 1 : 0);
       },
     });
     new Gauge({

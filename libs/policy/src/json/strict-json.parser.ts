@@ -4,6 +4,11 @@
  * fields case-insensitively and lets the last of two matching keys win; a
  * document with two keys that fold alike therefore means one thing to us and
  * another to the daemon. Anything with two readings is refused, not repaired.
+ *
+ * That folding applies to struct fields only. A Go map (Labels, Sysctls,
+ * Options…) keeps its keys as written, so `{"a.b":"1","a.B":"2"}` is two labels
+ * to the daemon; there only an exact repeat is ambiguous (the decoder keeps the
+ * last). The parser does not know which objects are maps: its caller says so.
  */
 import { goFoldKey } from './go-fold-key';
 
@@ -19,9 +24,18 @@ export class StrictJsonError extends Error {
   }
 }
 
+/** Where an object sits: its keys and indexes from the document's root. */
+export type JsonPath = ReadonlyArray<string | number>;
+
 export interface StrictJsonOptions {
   /** How many containers (objects, arrays) may nest; 64 unless given. */
   readonly maxDepth?: number;
+  /**
+   * Whether the object at `path` decodes into a Go map, whose keys are compared
+   * exactly. Unless it says so, an object is a struct: keys that fold alike are
+   * duplicates (fail closed).
+   */
+  readonly isMap?: (path: JsonPath) => boolean;
 }
 
 const DEFAULT_MAX_DEPTH = 64;
@@ -50,7 +64,7 @@ export function parseStrictJson(input: Buffer | string, options: StrictJsonOptio
   if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > DEPTH_LIMIT) {
     throw new RangeError(`maxDepth must be an integer from 0 to ${DEPTH_LIMIT}, not ${maxDepth}`);
   }
-  return new Parser(decode(input), maxDepth).document();
+  return new Parser(decode(input), maxDepth, options.isMap).document();
 }
 
 function decode(input: Buffer | string): string {
@@ -79,6 +93,7 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    private readonly isMap: ((path: JsonPath) => boolean) | undefined,
   ) {}
 
   document(): unknown {
@@ -114,6 +129,7 @@ class Parser {
     this.pos++;
     const result: Record<string, unknown> = {};
     const spellings = this.spellingsAt(depth);
+    const exactKeys = this.isMap?.(this.segments) === true;
     this.skipWhitespace();
     if (this.text.charCodeAt(this.pos) === 0x7d) {
       this.pos++;
@@ -125,7 +141,7 @@ class Parser {
       const key = this.string();
       this.segments.push(key);
       if (PROTOTYPE_KEYS.has(key)) this.fail(`the key ${quote(key)} is not allowed`);
-      const folded = goFoldKey(key);
+      const folded = exactKeys ? key : goFoldKey(key);
       const earlier = spellings.get(folded);
       if (earlier === key) this.fail(`duplicate key ${quote(key)}`);
       if (earlier !== undefined) {

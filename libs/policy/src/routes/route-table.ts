@@ -38,9 +38,23 @@ export interface RouteRow {
    * dials): it gets a daemon connection of its own, never a pooled one.
    */
   readonly longLived?: true;
+  /**
+   * Routes whose handler reads the streamed body: the Content-Type media types
+   * (lower case, parameters ignored; '' for none) that real clients send with it.
+   * Any other type is refused, so a body reaches the daemon only as what its
+   * route expects (see `channels/request-channels.ts`).
+   */
+  readonly bodyMediaTypes?: readonly string[];
 }
 
 export type QueryValidatorName = 'build' | 'buildkit' | 'imageCreate' | 'imageSearch' | 'imagePush' | 'distribution';
+
+// Who sends what (the daemon itself does not look): the docker CLI sends
+// application/x-tar to build and load, text/plain (20.10) or nothing (28.x) to
+// import and `docker cp`; docker-py sends application/tar or nothing; dockerode
+// sends application/tar with a file and application/json with a pull's options.
+const TAR_BODY = ['', 'application/x-tar', 'application/tar'];
+const CLI_RAW_BODY = [...TAR_BODY, 'text/plain'];
 
 const SWARM = 'swarm mode is not offered by dind-service (it would let clients run services outside this policy)';
 const PLUGIN = 'plugins run with host privileges chosen by the plugin author';
@@ -110,7 +124,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   pass('GET', '/containers/{id}/archive', { longLived: true }),
   // Extracted by the daemon inside the container's root; the daemon resolves
   // symlinks within that root.
-  pass('PUT', '/containers/{id}/archive', { longLived: true }),
+  pass('PUT', '/containers/{id}/archive', { longLived: true, bodyMediaTypes: CLI_RAW_BODY }),
   validated('POST', '/containers/{id}/exec', 'execCreate', 'json'),
 
   // Exec
@@ -121,7 +135,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   // Images
   pass('GET', '/images/json'),
   // Pull (fromImage) dials a registry; import (fromSrc) fetches a URL or reads the body.
-  validated('POST', '/images/create', 'imageCreate', 'stream', { longLived: true }),
+  validated('POST', '/images/create', 'imageCreate', 'stream', { longLived: true, bodyMediaTypes: [...CLI_RAW_BODY, 'application/json'] }),
   pass('GET', '/images/{name}/json'),
   pass('GET', '/images/{name}/history'),
   validated('POST', '/images/{name}/push', 'imagePush', 'stream', { longLived: true }),
@@ -131,12 +145,13 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   pass('POST', '/images/prune', { longLived: true }),
   pass('GET', '/images/{name}/get', { longLived: true }),
   pass('GET', '/images/get', { longLived: true }),
-  pass('POST', '/images/load', { longLived: true }),
+  pass('POST', '/images/load', { longLived: true, bodyMediaTypes: TAR_BODY }),
   validated('POST', '/commit', 'commit', 'json', { longLived: true }),
   validated('POST', '/build', 'build', 'stream', {
     // Read by the daemon's legacy builder although the spec does not list them.
     extraQuery: ['cgroupparent', 'cpusetmems', 'isolation', 'ulimits', 'session', 'buildid', 'securityopt'],
     longLived: true,
+    bodyMediaTypes: TAR_BODY,
   }),
   pass('POST', '/build/prune', { longLived: true }),
   // BuildKit: an h2c upgrade carrying the client's session (context, secrets,

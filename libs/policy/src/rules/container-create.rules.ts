@@ -1,5 +1,6 @@
 import { FieldRule, Finding, isAbsent, mustNotBeTrue, RuleContext } from './field-rule';
 import { isHostNetworkRef } from './namespace-mode';
+import { checkOnBuild } from './onbuild';
 
 /** `NetworkingConfig.EndpointsConfig` is keyed by network; `host` must not be one. */
 function checkEndpoints(value: unknown, context: RuleContext): Finding | undefined {
@@ -15,8 +16,12 @@ function checkEndpoints(value: unknown, context: RuleContext): Finding | undefin
   return undefined;
 }
 
+/** A container's Config, as create and commit bodies carry it. */
+export const CONFIG_RULES: readonly FieldRule[] = [{ rule: 'onbuild', field: 'OnBuild', check: checkOnBuild }];
+
 /** Container-level fields outside HostConfig that carry power. */
 export const CONTAINER_CONFIG_RULES: readonly FieldRule[] = [
+  ...CONFIG_RULES,
   { rule: 'host-namespace', field: 'NetworkingConfig.EndpointsConfig', check: checkEndpoints },
 ];
 

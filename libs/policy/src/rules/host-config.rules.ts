@@ -1,7 +1,5 @@
 import {
-  eachEntry,
   FieldRule,
-  Finding,
   isAbsent,
   mustBeAbsent,
   mustBeEmptyList,
@@ -16,23 +14,14 @@ import { checkCapAdd, checkNetworkMode, checkPortBindings, checkPublishAll, chec
 import { CREATE_LIMIT_RULES } from './resource-limit.rules';
 import { checkSecurityOpt } from './security-opt';
 import { STORAGE_OPT_RULES } from './storage-opt.rules';
+import { checkTmpfs } from './tmpfs-options.rules';
+import { checkUlimits } from './ulimit.rules';
 import { checkBinds, checkMounts } from './volume-source';
 
 const positiveOrZero = (what: string) => (value: unknown) =>
   typeof value === 'number' && value < 0 ? `${what} may not be negative` : undefined;
 const zeroOrAbsent = (what: string) => (value: unknown) =>
   isAbsent(value) || value === 0 ? undefined : what;
-
-// RLIMIT_RTPRIO above 0 lets a process choose SCHED_FIFO/SCHED_RR without
-// CAP_SYS_NICE; on kernels without RT group scheduling a busy realtime task
-// then starves the host's CPUs.
-const checkUlimits = (value: unknown): Finding | undefined =>
-  eachEntry(value, (entry, index) => {
-    const ulimit = (entry ?? {}) as Record<string, unknown>;
-    if (String(ulimit.Name).toLowerCase() !== 'rtprio') return undefined;
-    if ((ulimit.Soft ?? 0) === 0 && (ulimit.Hard ?? 0) === 0) return undefined;
-    return { reason: 'a realtime priority limit (rtprio) above 0 allows realtime scheduling, which is not allowed', field: `Ulimits[${index}]`, value: entry };
-  });
 
 /** Fields shared by HostConfig and the Resources of `containers/{id}/update`. */
 export const RESOURCE_RULES: readonly FieldRule[] = [
@@ -45,7 +34,8 @@ export const RESOURCE_RULES: readonly FieldRule[] = [
   { rule: 'oom-kill', field: 'OomKillDisable', check: mustNotBeTrue('disabling the OOM killer is not allowed') },
   { rule: 'realtime', field: 'CpuRealtimePeriod', check: zeroOrAbsent('realtime CPU scheduling is not allowed') },
   { rule: 'realtime', field: 'CpuRealtimeRuntime', check: zeroOrAbsent('realtime CPU scheduling is not allowed') },
-  { rule: 'realtime', field: 'Ulimits', check: checkUlimits },
+  // One allowlist wherever rlimits come in: create, update, and a classic build's step containers.
+  { rule: 'ulimits', field: 'Ulimits', check: checkUlimits },
 ];
 
 /** Everything in a HostConfig that could reach the host. */
@@ -57,6 +47,7 @@ export const HOST_CONFIG_RULES: readonly FieldRule[] = [
   ...RESOURCE_RULES,
   { rule: 'host-mount', field: 'Binds', check: checkBinds },
   { rule: 'host-mount', field: 'Mounts', check: checkMounts },
+  { rule: 'tmpfs', field: 'Tmpfs', check: checkTmpfs },
   { rule: 'host-mount', field: 'VolumeDriver', check: mustBeOneOf(['', 'local'], 'only the local volume driver is allowed') },
   { rule: 'host-namespace', field: 'NetworkMode', check: checkNetworkMode },
   { rule: 'host-namespace', field: 'PidMode', check: hostModeRule('PID') },

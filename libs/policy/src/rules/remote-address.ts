@@ -40,38 +40,60 @@ function ipv4Reason(ip: string, own: readonly string[]): string | undefined {
 }
 
 function ipv6Reason(ip: string, own: readonly string[]): string | undefined {
-  const lower = ip.toLowerCase();
-  const mapped = /^(?:0*:)*:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return ipv4Reason(mapped[1], own);
-  const expanded = expandIpv6(lower);
-  if (expanded === '0000:0000:0000:0000:0000:0000:0000:0001') return 'loopback addresses are not allowed';
-  if (expanded === '0000:0000:0000:0000:0000:0000:0000:0000') return 'unspecified addresses are not allowed';
-  if (/^fe[89ab]/.test(expanded)) return 'link-local addresses are not allowed';
-  if (expanded.startsWith('fd00:0ec2')) return 'cloud metadata addresses are not allowed';
-  if (own.some((address) => isIP(address) === 6 && expandIpv6(address.toLowerCase()) === expanded)) {
-    return 'the service\'s own addresses are not allowed';
+  const groups = parseIpv6(ip);
+  if (!groups) return 'not an IPv6 address';
+  const embedded = embeddedIpv4(groups);
+  if (embedded) {
+    const reason = ipv4Reason(embedded.ipv4, own);
+    if (reason) return `${reason} (${embedded.ipv4} written as an ${embedded.form} IPv6 address)`;
   }
+  if (groups.every((group) => group === 0)) return 'unspecified addresses are not allowed';
+  if (groups.slice(0, 7).every((group) => group === 0) && groups[7] === 1) return 'loopback addresses are not allowed';
+  if ((groups[0] & 0xffc0) === 0xfe80) return 'link-local addresses are not allowed';
+  if (groups[0] === 0xfd00 && groups[1] === 0x0ec2) return 'cloud metadata addresses are not allowed';
+  const same = (address: string) => parseIpv6(address)?.every((group, index) => group === groups[index]) ?? false;
+  if (own.some((address) => isIP(address.split('%')[0]) === 6 && same(address))) return 'the service\'s own addresses are not allowed';
   return undefined;
 }
 
-function expandIpv6(ip: string): string {
-  const [head, tail = ''] = ip.split('%')[0].split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = ip.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
-  const zeros = new Array(Math.max(0, 8 - left.length - right.length)).fill('0');
-  return [...left, ...(ip.includes('::') ? zeros : []), ...right].map((group) => group.padStart(4, '0')).join(':');
+/** An IPv6 address (with an optional zone and an optional dotted-quad tail) as its 8 groups. */
+export function parseIpv6(ip: string): number[] | undefined {
+  const address = ip.split('%')[0].toLowerCase();
+  if (isIP(address) !== 6) return undefined;
+  const toGroups = (part: string): number[] => {
+    if (part === '') return [];
+    return part.split(':').flatMap((piece) => {
+      if (!piece.includes('.')) return [parseInt(piece, 16)];
+      const [a, b, c, d] = piece.split('.').map(Number);
+      return [(a << 8) | b, (c << 8) | d];
+    });
+  };
+  const doubleColon = address.indexOf('::');
+  if (doubleColon === -1) return toGroups(address);
+  const left = toGroups(address.slice(0, doubleColon));
+  const right = toGroups(address.slice(doubleColon + 2));
+  return [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
 }
 
 /**
- * The registry host of an image reference, as the daemon decides it: the first
- * path component is a host when it contains '.' or ':' or is `localhost`.
+ * The IPv4 address an IPv6 address carries and the kernel or a gateway may
+ * deliver to: IPv4-mapped (::ffff:a.b.c.d — Go dials these as IPv4, in hex as
+ * well as dotted: ::ffff:7f00:1), IPv4-compatible (::a.b.c.d), SIIT
+ * (::ffff:0:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:AABB:CCDD::).
  */
-export function registryHostOf(reference: string): string | undefined {
-  const slash = reference.indexOf('/');
-  if (slash === -1) return undefined;
-  const first = reference.slice(0, slash);
-  return first.includes('.') || first.includes(':') || first === 'localhost' ? first : undefined;
+function embeddedIpv4(groups: readonly number[]): { ipv4: string; form: string } | undefined {
+  const quad = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  const zero = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+  if (zero(0, 5) && groups[5] === 0xffff) return { ipv4: quad(groups[6], groups[7]), form: 'IPv4-mapped' };
+  if (zero(0, 6) && (groups[6] !== 0 || groups[7] > 1)) return { ipv4: quad(groups[6], groups[7]), form: 'IPv4-compatible' };
+  if (zero(0, 4) && groups[4] === 0xffff && groups[5] === 0) return { ipv4: quad(groups[6], groups[7]), form: 'SIIT' };
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && zero(2, 6)) return { ipv4: quad(groups[6], groups[7]), form: 'NAT64' };
+  if (groups[0] === 0x2002) return { ipv4: quad(groups[1], groups[2]), form: '6to4' };
+  return undefined;
 }
+
+// Where a reference's registry is decided: image-reference.ts (mirrors the daemon's parser).
+export { registryHostOf } from './image-reference';
 
 /** The host[:port] of a URL the daemon would fetch, or undefined if it is not a URL. */
 export function urlHostOf(value: string): string | undefined {

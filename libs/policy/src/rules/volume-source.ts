@@ -1,11 +1,46 @@
 import { Finding, RuleContext, eachEntry, isAbsent, isEmptyMap, isEmptyString } from './field-rule';
+import { checkTmpfsMountOptions } from './tmpfs-options.rules';
 
 // The daemon's own rule for volume names; anything else in a bind source is a
 // host path (absolute, relative, `~`, or a Windows-style drive).
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-const BIND_MODES = new Set(['ro', 'rw', 'nocopy']);
-// Propagation other than private would let mounts cross between host and container.
-const HOST_BIND_MODES = new Set(['ro', 'rw', 'private', 'rprivate']);
+
+/**
+ * The mode word of a bind (`src:/dst:mode`), as the daemon's linux parser reads
+ * it (ValidateMountMode): comma-separated, at most one word of each class.
+ * Each class says why it grants nothing where it is allowed.
+ */
+const MODE_CLASSES: ReadonlyArray<{ readonly name: string; readonly words: readonly string[]; readonly onVolume: boolean; readonly onHostPath: boolean }> = [
+  { name: 'read-write', words: ['ro', 'rw'], onVolume: true, onHostPath: true },
+  // SELinux relabelling of the mount's source: a volume's own directory under
+  // the daemon's data root (a no-op without SELinux). On a host path it would
+  // relabel the host's files, so not there.
+  { name: 'label', words: ['z', 'Z'], onVolume: true, onHostPath: false },
+  // Whether the image's files are copied into a new volume; the daemon refuses it on a host path.
+  { name: 'copy', words: ['nocopy'], onVolume: true, onHostPath: false },
+  // Docker Desktop's file-sharing hints: no effect on Linux.
+  { name: 'consistency', words: ['consistent', 'cached', 'delegated'], onVolume: true, onHostPath: true },
+  // The daemon refuses propagation on a volume (BindOptions); on a host path
+  // only private keeps the host's mounts from crossing over.
+  { name: 'propagation', words: ['private', 'rprivate'], onVolume: false, onHostPath: true },
+];
+
+/** Why a bind's mode word is refused, or undefined. */
+export function bindModeRefusal(modes: string, hostPath: boolean): string | undefined {
+  if (modes === '') return undefined;
+  const where = hostPath ? 'onHostPath' : 'onVolume';
+  const allowed = MODE_CLASSES.filter((c) => c[where]).flatMap((c) => c.words);
+  const seen = new Set<string>();
+  for (const mode of modes.split(',')) {
+    const modeClass = MODE_CLASSES.find((c) => c[where] && c.words.includes(mode));
+    if (!modeClass) {
+      return `bind option ${JSON.stringify(mode)} is not allowed on ${hostPath ? 'a host path' : 'a volume'} (allowed: ${allowed.join(', ')})`;
+    }
+    if (seen.has(modeClass.name)) return `only one ${modeClass.name} option may be given (the daemon refuses more)`;
+    seen.add(modeClass.name);
+  }
+  return undefined;
+}
 
 /**
  * `HostConfig.Binds`: `name:/path[:mode]` (a named volume) or `/path` (an
@@ -32,12 +67,8 @@ export function checkBinds(value: unknown, context: RuleContext): Finding | unde
       };
     }
     if (!target.startsWith('/')) return { reason: 'the container path must be absolute', field, value: entry };
-    const allowedModes = source.startsWith('/') ? HOST_BIND_MODES : BIND_MODES;
-    const bad = modes === '' ? undefined : modes.split(',').find((mode) => !allowedModes.has(mode));
-    if (bad !== undefined) {
-      return { reason: `bind option ${JSON.stringify(bad)} is not allowed (allowed: ro, rw, nocopy)`, field, value: entry };
-    }
-    return undefined;
+    const reason = bindModeRefusal(modes, source.startsWith('/'));
+    return reason ? { reason, field, value: entry } : undefined;
   });
 }
 
@@ -53,6 +84,9 @@ export function checkMounts(value: unknown, context: RuleContext): Finding | und
     if (mount.Type === 'tmpfs') {
       if (!isEmptyString(mount.Source)) return { reason: 'a tmpfs mount has no source', field: `${field}.Source`, value: mount.Source };
       if (!isAbsent(mount.VolumeOptions)) return { reason: 'a tmpfs mount takes no volume options', field: `${field}.VolumeOptions`, value: mount.VolumeOptions };
+      const tmpfsOptions = (mount.TmpfsOptions ?? {}) as Record<string, unknown>;
+      const finding = checkTmpfsMountOptions(tmpfsOptions.Options, `${field}.TmpfsOptions.Options`);
+      if (finding) return finding;
     } else if (mount.Type === 'volume') {
       if (!isEmptyString(mount.Source) && !(typeof mount.Source === 'string' && VOLUME_NAME.test(mount.Source))) {
         return { reason: 'a volume mount must name a volume', field: `${field}.Source`, value: mount.Source };

@@ -1,7 +1,10 @@
 import { deny } from '../policy-denial';
 import { BodyKindName } from '../routes/body-kind';
 import type { ContainerReference } from '../rules/container-reference';
+import type { NetworkReference } from '../rules/network-reference';
+import type { VolumeReference } from '../rules/volume-reference';
 import { applyRules, FieldRule } from '../rules/field-rule';
+import { dropUnmappedKeys } from '../dto/unmapped-keys';
 import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
 
@@ -22,6 +25,10 @@ export interface BodyValidatorSpec {
   readonly settle?: (body: Record<string, unknown>, input: ValidationInput) => void;
   /** Other containers an accepted body borrows from (volumes, namespaces, exec target). */
   readonly references?: (body: Record<string, unknown>, input: ValidationInput) => ContainerReference[];
+  /** Named volumes an accepted body mounts. */
+  readonly volumes?: (body: Record<string, unknown>) => VolumeReference[];
+  /** Networks an accepted body attaches to. */
+  readonly networks?: (body: Record<string, unknown>, input: ValidationInput) => NetworkReference[];
 }
 
 /**
@@ -37,7 +44,10 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     }
     if (spec.prepare && typeof input.body === 'object' && !Array.isArray(input.body)) spec.prepare(input.body as Record<string, unknown>, input);
     const dto: new () => object = BODY_DTOS[spec.kind];
-    const read = validateDto(dto, input.body);
+    // Keys the daemon's decoder would ignore are dropped (and reported), not judged.
+    const { body: pruned, dropped } = dropUnmappedKeys(dto, input.body);
+    const droppedFields = dropped.length > 0 ? dropped : undefined;
+    const read = validateDto(dto, pruned);
     if (!read.ok) {
       const [first] = read.violations;
       return { denial: deny('body.shape', first.reason, first.field, first.value) };
@@ -49,9 +59,16 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
       const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
-      if (denial) return { denial, body };
+      if (denial) return { denial, body, droppedFields };
     }
+    const outcome: { -readonly [K in keyof ValidationOutcome]: ValidationOutcome[K] } = { body };
     const containerReferences = spec.references?.(body, input);
-    return containerReferences?.length ? { body, containerReferences } : { body };
+    if (containerReferences?.length) outcome.containerReferences = containerReferences;
+    const volumeReferences = spec.volumes?.(body);
+    if (volumeReferences?.length) outcome.volumeReferences = volumeReferences;
+    const networkReferences = spec.networks?.(body, input);
+    if (networkReferences?.length) outcome.networkReferences = networkReferences;
+    if (droppedFields) outcome.droppedFields = droppedFields;
+    return outcome;
   };
 }

@@ -1,6 +1,8 @@
 import { CONTAINER_CONFIG_RULES } from '../rules/container-create.rules';
 import { HOST_CONFIG_RULES } from '../rules/host-config.rules';
 import { containerReferencesOfCreate } from '../rules/container-reference';
+import { networkReferencesOfCreate } from '../rules/network-reference';
+import { volumeReferencesOfCreate } from '../rules/volume-reference';
 import { isEmptyString } from '../rules/field-rule';
 import { bodyValidator } from './body-validator';
 import { settleResourceDefaults } from './resource-defaults';
@@ -25,25 +27,14 @@ function settleDefaults(body: Record<string, unknown>, input: ValidationInput): 
   settleResourceDefaults(body.HostConfig as Record<string, unknown>, input.context.options.resources);
 }
 
-/**
- * dockerode sends the create options both as the body and as the query, so the
- * query's `name` and `platform` arrive in the body too. The daemon's decoder
- * matches no field to them and ignores them; we drop them when they repeat the
- * query exactly, and refuse them otherwise like any unknown field.
- */
-function dropQueryEchoes(body: Record<string, unknown>, input: ValidationInput): void {
-  for (const key of ['name', 'platform']) {
-    if (Object.prototype.hasOwnProperty.call(body, key) && input.query.get(key)?.[0] === body[key]) delete body[key];
-  }
-}
-
 export const validateContainerCreate = bodyValidator({
   kind: 'containerCreate',
-  prepare: dropQueryEchoes,
   ruleSets: [
     { at: 'HostConfig', rules: HOST_CONFIG_RULES },
     { at: '', rules: CONTAINER_CONFIG_RULES },
   ],
   settle: settleDefaults,
   references: containerReferencesOfCreate,
+  volumes: volumeReferencesOfCreate,
+  networks: networkReferencesOfCreate,
 });

@@ -1,8 +1,10 @@
 import { deny } from '../policy-denial';
-import { EXEC_CREATE_RULES } from '../rules/container-create.rules';
+import { checkImageChanges } from '../build/image-changes';
+import { CONFIG_RULES, EXEC_CREATE_RULES } from '../rules/container-create.rules';
 import { isEmptyMap } from '../rules/field-rule';
 import { RESOURCE_RULES } from '../rules/host-config.rules';
 import { isHostNetworkRef } from '../rules/namespace-mode';
+import { networkReferencesOfConnect } from '../rules/network-reference';
 import { UPDATE_LIMIT_RULES } from '../rules/resource-limit.rules';
 import { forbiddenHostReason, urlHostOf } from '../rules/remote-address';
 import { NETWORK_CONNECT_RULES, NETWORK_CREATE_RULES, VOLUME_CREATE_RULES } from '../rules/volume-network.rules';
@@ -33,11 +35,23 @@ export const validateExecCreate = bodyValidator({
   references: (_body, input) => [{ field: 'path.id', value: input.params.id, ref: input.params.id, purpose: 'exec' }],
 });
 export const validateExecStart = bodyValidator({ kind: 'execStart', ruleSets: [], optional: true });
-export const validateCommit = bodyValidator({ kind: 'commit', ruleSets: [], optional: true });
+
+const commitBody = bodyValidator({ kind: 'commit', ruleSets: [{ at: '', rules: CONFIG_RULES }], optional: true });
+/** The image config a commit writes: its body (a container Config) and its `changes` (Dockerfile lines). */
+export function validateCommit(input: ValidationInput): ValidationOutcome {
+  const outcome = commitBody(input);
+  if (outcome.denial) return outcome;
+  const denial = checkImageChanges(input.query.get('changes'));
+  return denial ? { ...outcome, denial } : outcome;
+}
 export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }] });
 export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', ruleSets: [{ at: '', rules: NETWORK_CREATE_RULES }] });
 
-const connectBody = bodyValidator({ kind: 'networkConnect', ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }] });
+const connectBody = bodyValidator({
+  kind: 'networkConnect',
+  ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }],
+  networks: (body, input) => networkReferencesOfConnect(input.params.id, body),
+});
 export function validateNetworkConnect(input: ValidationInput): ValidationOutcome {
   if (isHostNetworkRef(input.params.id, input.context.hostNetworkIds())) {
     return { denial: deny('host-namespace', 'connecting to the host network is not allowed', 'path.network', input.params.id) };

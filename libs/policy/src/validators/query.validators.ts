@@ -1,7 +1,8 @@
+import { checkImageChanges } from '../build/image-changes';
 import { deny, PolicyDenial } from '../policy-denial';
 import type { DialTarget } from '../rules/dial-target';
-import { isHostNetworkRef } from '../rules/namespace-mode';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
+import { validateBuildStep } from './build-step.validator';
 import { ValidationInput, ValidationOutcome } from './validation-input';
 
 const first = (input: ValidationInput, key: string): string | undefined => input.query.get(key)?.[0];
@@ -22,20 +23,9 @@ function dialOutcome(host: string | undefined, field: string, value: string): Va
 const registryOutcome = (reference: string | undefined, field: string): ValidationOutcome =>
   reference ? dialOutcome(registryHostOf(reference), field, reference) : {};
 
-function buildDenial(input: ValidationInput): PolicyDenial | undefined {
+/** The builder version: classic, or BuildKit when the policy turns it on. */
+function builderDenial(input: ValidationInput): PolicyDenial | undefined {
   const { options } = input.context;
-  const networkMode = first(input, 'networkmode');
-  if (isHostNetworkRef(networkMode, input.context.hostNetworkIds()) && !options.hostNetwork) {
-    return deny('host-namespace', 'building with the host network is not allowed', 'query.networkmode', networkMode);
-  }
-  const cgroupParent = first(input, 'cgroupparent');
-  if (cgroupParent) return deny('cgroup', 'choosing the cgroup parent is not allowed', 'query.cgroupparent', cgroupParent);
-  const isolation = first(input, 'isolation');
-  if (isolation && isolation !== 'default') return deny('isolation', 'only the default isolation is allowed', 'query.isolation', isolation);
-  const securityOpt = first(input, 'securityopt');
-  if (securityOpt && securityOpt !== '[]' && securityOpt !== 'null') {
-    return deny('confinement', 'build security options are not allowed', 'query.securityopt', securityOpt);
-  }
   const version = first(input, 'version');
   const buildkit = version === '2';
   if (version && version !== '1' && !buildkit) return deny('buildkit', 'unknown builder version', 'query.version', version);
@@ -67,14 +57,25 @@ export const validateBuildkit = (input: ValidationInput): ValidationOutcome =>
     ? {}
     : { denial: deny('buildkit', 'BuildKit sessions are not enabled by this policy (option buildkitSessions); use the classic builder (DOCKER_BUILDKIT=0)', `${input.route.method} ${input.route.template}`) };
 
-/** Classic builder: the query carries the build's host-facing settings. */
+/**
+ * Classic builder: the query carries the host-facing settings of the step
+ * containers (judged as their create would be), the builder version and where
+ * the context comes from.
+ */
 export function validateBuild(input: ValidationInput): ValidationOutcome {
-  const denial = buildDenial(input);
-  return denial ? { denial } : contextSourceOutcome(input);
+  const steps = validateBuildStep(input);
+  if (steps.denial) return steps;
+  const denial = builderDenial(input);
+  if (denial) return { denial };
+  const source = contextSourceOutcome(input);
+  return source.denial || !steps.containerReferences ? source : { ...source, containerReferences: steps.containerReferences };
 }
 
 /** Pull (fromImage) dials a registry; import (fromSrc) reads the body or fetches a URL. */
 export function validateImageCreate(input: ValidationInput): ValidationOutcome {
+  // `changes` apply to an import only; a pull ignores them, but they are judged alike.
+  const changes = checkImageChanges(input.query.get('changes'));
+  if (changes) return { denial: changes };
   const fromSrc = first(input, 'fromSrc');
   if (fromSrc !== undefined && fromSrc !== '-') {
     const host = urlHostOf(fromSrc);

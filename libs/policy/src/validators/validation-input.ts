@@ -3,6 +3,8 @@ import { HeaderValue } from '../policy-request';
 import { RouteRow } from '../routes/route-table';
 import type { ContainerReference } from '../rules/container-reference';
 import type { DialTarget } from '../rules/dial-target';
+import type { NetworkReference } from '../rules/network-reference';
+import type { VolumeReference } from '../rules/volume-reference';
 import { RuleContext } from '../rules/field-rule';
 
 export interface ValidationInput {
@@ -30,6 +32,12 @@ export interface ValidationOutcome {
   readonly containerReferences?: readonly ContainerReference[];
   /** Hosts the daemon will dial; the transport resolves and checks them before forwarding. */
   readonly dialTargets?: readonly DialTarget[];
+  /** Named volumes the request mounts; the transport inspects them before forwarding. */
+  readonly volumeReferences?: readonly VolumeReference[];
+  /** Networks the request attaches to; the transport resolves them on the daemon before forwarding. */
+  readonly networkReferences?: readonly NetworkReference[];
+  /** Body keys the daemon's decoder maps to no field: dropped, never forwarded (dotted paths). */
+  readonly droppedFields?: readonly string[];
 }
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;

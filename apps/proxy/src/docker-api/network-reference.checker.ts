@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
+import { DockerPolicy, NetworkReference, networkReferenceRefusal, PolicyDenial } from '@dind/policy';
+import { DOCKER_POLICY } from './docker-api.tokens';
+
+const INSPECT_TIMEOUT_MS = 5000;
+
+/**
+ * Resolves every network a request attaches to on the daemon, the way the
+ * daemon will resolve it (full ID, exact name, unique ID prefix), and refuses
+ * the request unless the network it resolves to may be joined. The list of
+ * host network IDs the service keeps is a first, static look; this one is
+ * made at request time and also sees networks created a moment ago.
+ */
+@Injectable()
+export class NetworkReferenceChecker {
+  constructor(
+    @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
+    private readonly supervisor: DockerdSupervisor,
+  ) {}
+
+  async check(references: readonly NetworkReference[]): Promise<PolicyDenial | undefined> {
+    const seen = new Set<string>();
+    for (const reference of references) {
+      // A name given twice (NetworkMode and its endpoint key) is resolved once.
+      if (seen.has(reference.ref)) continue;
+      seen.add(reference.ref);
+      const denial = await this.checkOne(reference);
+      if (denial) return denial;
+    }
+    return undefined;
+  }
+
+  private async checkOne(reference: NetworkReference): Promise<PolicyDenial | undefined> {
+    const cannot = (why: string) => networkReferenceRefusal(reference, `cannot resolve network ${JSON.stringify(reference.ref)} to check it (${why})`);
+    try {
+      const answer = await getFromDaemon(this.supervisor.upstream, `/networks/${encodeURIComponent(reference.ref)}`, INSPECT_TIMEOUT_MS);
+      // Fail closed: a reference the daemon cannot resolve now could resolve to
+      // anything by the time it is used (a stopped container keeps it until start).
+      if (answer.status === 404) return cannot('no such network');
+      if (answer.status !== 200) return cannot(`the daemon answered ${answer.status}`);
+      return this.policy.checkReferencedNetwork(reference, answer.body);
+    } catch (error) {
+      return cannot((error as Error).message);
+    }
+  }
+}
