@@ -120,10 +120,11 @@ async function bootstrap(): Promise<void> {
   const protect = (server: Server) => config.ALLOW_CONTAINER_CLIENTS === 'true' || networks.protect(server);
 
   const audit = (parts.audit = new AuditStore(join(config.DATA_DIR, 'audit.db')));
-  const pruneAudit = () => {
-    const removed = audit.prune(config.AUDIT_RETENTION_DAYS, config.AUDIT_MAX_RECORDS);
-    if (removed > 0) logger.log(`audit retention removed ${removed} records`);
-  };
+  // prune() runs in small steps over event-loop turns and never rejects: a full disk is logged and counted, never fatal.
+  const pruneAudit = () =>
+    void audit.prune(config.AUDIT_RETENTION_DAYS, config.AUDIT_MAX_RECORDS, config.AUDIT_MAX_BYTES).then((removed) => {
+      if (removed > 0) logger.log(`audit retention removed ${removed} records`);
+    });
   pruneAudit();
   setInterval(pruneAudit, 3_600_000).unref();
   const pool = (parts.pool = new UpstreamPool(supervisor.upstream, { maxSockets: config.UPSTREAM_MAX_SOCKETS, queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS }));

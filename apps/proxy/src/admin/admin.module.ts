@@ -26,6 +26,8 @@ export interface AdminModuleOptions extends AdminOptions {
 @Module({})
 export class AdminModule {
   static forRoot({ supervisor, lifecycle, metrics, audit, recorder, pool, ...options }: AdminModuleOptions): DynamicModule {
+    // AUDIT_STRICT reaches the recorder here, where readiness gets it too: the two must agree.
+    recorder.strict = options.auditStrict;
     return {
       module: AdminModule,
       imports: [TerminusModule.forRoot({ logger: false })],

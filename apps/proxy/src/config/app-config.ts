@@ -160,7 +160,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   AUDIT_MAX_RECORDS = 1_000_000;
 
-  /** Readiness fails while audit writes fail. */
+  /** Bytes the audit records may use in audit.db (the WAL adds at most 16 MiB); well under the deploy manifests' 1 GiB volume. */
+  @Transform(toInt) @IsInt() @Min(1_048_576)
+  AUDIT_MAX_BYTES = 268_435_456;
+
+  /** Readiness fails while audit writes fail, and a state-changing request whose record cannot be written is refused (503). */
   @IsIn(['true', 'false'])
   AUDIT_STRICT: 'true' | 'false' = 'false';
 

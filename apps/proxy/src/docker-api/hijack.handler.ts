@@ -108,6 +108,12 @@ export class HijackHandler {
     if (client.destroyed) return;
     const release = this.limits.acquireStream(clientKeyOf(client));
     if (typeof release !== 'function') return refuse(limitDenial(release), decided.route, decided.apiVersion);
+    // The session is on record while it runs (and if the service dies during it); under AUDIT_STRICT, refused if that fails.
+    const refusal = this.recorder.admit(allowedRecord(context, seen, decision, 0));
+    if (refusal) {
+      release();
+      return refuse(refusal, decided.route, decided.apiVersion);
+    }
     context.decision = decision;
     this.forward(client, upstreamFraming(req, decision), rest, context, seen, release);
   }

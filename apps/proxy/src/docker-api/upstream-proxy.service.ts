@@ -70,6 +70,9 @@ export class UpstreamProxy implements OnModuleDestroy {
     const release = pooled ?? this.limits.acquireStream(client);
     if (typeof release !== 'function') throw new PolicyDeniedError(limitDenial(release), decision.route, decision.apiVersion);
     res.once('close', release);
+    // Recorded before the daemon sees it (completed in place at the end); under AUDIT_STRICT, refused if that fails.
+    const refusal = this.recorder.admit(allowedRecord(context, seen, decision, 0));
+    if (refusal) throw new PolicyDeniedError(refusal, decision.route, decision.apiVersion);
     context.pooled = pooled !== undefined;
     const framing = upstreamFraming(req, decision);
     context.clientPath = path;

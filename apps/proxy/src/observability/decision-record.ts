@@ -19,4 +19,10 @@ export interface DecisionRecord {
   /** The container, exec, volume, network or image the response named. */
   readonly objectId?: string;
   readonly durationMs: number;
+  /**
+   * 'admitted': written before the request reached the daemon (status 0), and
+   * completed in place by its final record; left as is, the request (or the
+   * hijacked session) was still running or the service died while it ran.
+   */
+  readonly phase?: 'admitted' | 'final';
 }

@@ -41,6 +41,9 @@ export class DindMetrics {
   });
   readonly auditRecords = new Counter({ name: `${PREFIX}audit_records_total`, help: 'Audit records written', registers: [this.registry] });
   readonly auditFailures = new Counter({ name: `${PREFIX}audit_write_failures_total`, help: 'Audit records that could not be written', registers: [this.registry] });
+  readonly auditPruneFailures = new Counter({ name: `${PREFIX}audit_prune_failures_total`, help: 'Audit retention runs that failed (the next run tries again)', registers: [this.registry] });
+  /** Set by the recorder: bytes the audit records use. */
+  auditBytes?: () => number;
   readonly limitRefusals = new Counter({
     name: `${PREFIX}limit_refusals_total`,
     help: 'Connections and requests refused by a load limit (client-connections, client-streams, service-streams, upstream-pool, header-timeout, body-timeout, header-size)',
@@ -50,6 +53,15 @@ export class DindMetrics {
 
   constructor(supervisor: DockerdSupervisor, policy: PolicyOptions, pool?: UpstreamPool) {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    const auditBytes = () => this.auditBytes?.() ?? 0;
+    new Gauge({
+      name: `${PREFIX}audit_database_bytes`,
+      help: 'Bytes the audit records use in audit.db (compare with AUDIT_MAX_BYTES)',
+      registers: [this.registry],
+      collect() {
+        this.set(auditBytes());
+      },
+    });
     new Gauge({
       name: `${PREFIX}daemon_up`,
       help: '1 while the docker daemon is ready and answers its periodic _ping',
