@@ -40,6 +40,8 @@ describe('the dockerd supervisor', () => {
 
   it('restarts dockerd after SIGKILL and the proxy serves again, without waiting on the stale containerd', async () => {
     const before = dockerdPid();
+    const restarts = async () => Number(/^dind_daemon_restarts (\d+)$/m.exec(await (await fetch(`${state.adminUrl}/metrics`)).text())?.[1]);
+    const restartsBefore = await restarts();
     const killedAt = Date.now();
     process.kill(before, 'SIGKILL');
     // While the daemon is down, requests get a fast answer, never a hang.
@@ -54,10 +56,10 @@ describe('the dockerd supervisor', () => {
         return false;
       }
     }, 60_000);
-    // Reaped on the crash path: the new dockerd does not wait out the old containerd (about 19 s before).
-    const recoveredMs = Date.now() - killedAt;
-    console.log(`dockerd SIGKILL to ready again: ${recoveredMs} ms`);
-    expect(recoveredMs).toBeLessThan(15_000);
+    // Reaped on the crash path: the first restart succeeds (before, a stale
+    // containerd made it fail and cost a second one).
+    console.log(`dockerd SIGKILL to ready again: ${Date.now() - killedAt} ms`);
+    expect((await restarts()) - restartsBefore).toBe(1);
     const result = await docker(cli, state.tcpHost, ['run', '--rm', state.image, 'echo', 'after-restart']);
     expect(text(result)).toBe('after-restart');
   });
