@@ -10,6 +10,7 @@ import { ProcessRunner } from './process-runner';
 import { describeUpstream, parseUpstream, UpstreamAddress } from './upstream-address';
 
 const RECENT_LOG_LINES = 40;
+const LEFTOVER_EXIT_WAIT_MS = 5000;
 const PING_INTERVAL_MS = 250;
 
 export type DaemonState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -114,7 +115,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
         await this.waitForExit(5000);
       }
     }
-    if (this.managed) this.reapLeftovers();
+    if (this.managed) await this.reapLeftovers();
     this.state = 'stopped';
   }
 
@@ -145,7 +146,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       const deadline = Date.now() + this.options.stopTimeoutMs;
       while (this.processes.isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       if (this.processes.isAlive(pid)) this.processes.kill(pid, 'SIGKILL');
-      this.reapLeftovers();
+      await this.reapLeftovers();
     } else {
       this.logger.warn(`removing stale pidfile ${this.paths.pidfile} (pid ${pid} is not our dockerd)`);
     }
@@ -199,7 +200,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     this.restarts++;
     // A killed dockerd leaves its containerd holding the socket the next one
     // needs: reap as the stop path does, or the restart waits it out.
-    if (this.managed) this.reapLeftovers();
+    if (this.managed) await this.reapLeftovers();
     try {
       await this.start();
     } catch (error) {
@@ -299,13 +300,34 @@ export class DockerdSupervisor implements OnApplicationShutdown {
    * names our private run directory (as a whole path, never as a substring:
    * `/run/dind` is not `/run/dind2`) is ours to end.
    */
-  private reapLeftovers(): void {
+  private async reapLeftovers(): Promise<void> {
     const leftovers = this.processes.findNamingPath(this.options.runDir);
     for (const pid of leftovers) {
       this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandArgs(pid)?.join(' ')}`);
       this.processes.kill(pid, 'SIGKILL');
     }
+    // A killed containerd takes a moment to go; a dockerd started meanwhile
+    // finds its pidfile alive, waits for it and fails, and costs another restart.
+    const deadline = Date.now() + LEFTOVER_EXIT_WAIT_MS;
+    while (leftovers.some((pid) => this.processes.isAlive(pid)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    this.removeStaleContainerdPidfile();
   }
+
+  /**
+   * dockerd reads its managed containerd's pidfile and waits (15 s, then fails)
+   * while that pid exists. A containerd killed with its dockerd stays a zombie
+   * until whatever became its parent reaps it — which a PID 1 that is not an
+   * init may never do — so a pidfile naming a pid that is not running goes.
+   */
+  private removeStaleContainerdPidfile(): void {
+    const pidfile = join(this.paths.execRoot, 'containerd', 'containerd.pid');
+    if (!existsSync(pidfile)) return;
+    const pid = Number(readFileSync(pidfile, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && this.processes.isAlive(pid)) return;
+    this.logger.warn(`removing stale containerd pidfile ${pidfile} (pid ${pid} is not running)`);
+    rmSync(pidfile, { force: true });
+  }
+
 }
 
 /**

@@ -42,8 +42,16 @@ export class ProcessRunner {
     }
   }
 
+  /** Alive and not a zombie: a killed process whose new parent has not reaped it yet is gone for every purpose but kill(pid, 0). */
   isAlive(pid: number): boolean {
-    return this.kill(pid, 0 as unknown as NodeJS.Signals);
+    if (!this.kill(pid, 0 as unknown as NodeJS.Signals)) return false;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state …"; comm may contain spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return true;
+    }
   }
 
   /** A process's arguments, as it was started (argv[0] first). */
