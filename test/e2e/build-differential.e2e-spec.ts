@@ -23,7 +23,7 @@ import { tarArchive } from '../support/tar-writer';
 const state = e2eState();
 const socketPath = join(state.runDir, 'docker.sock');
 const long = process.env.DIND_DIFFERENTIAL === 'long';
-const runs = Number(process.env.DIND_DIFFERENTIAL_RUNS ?? (long ? 2000 : 240));
+const runs = Number(process.env.DIND_DIFFERENTIAL_RUNS ?? (long ? 3000 : 400));
 const seed = Number(process.env.DIND_DIFFERENTIAL_SEED ?? 20161);
 const WORKERS = 3;
 const report = join(__dirname, '..', '..', '.test-run', 'build-differential.json');
