@@ -30,6 +30,8 @@ const varName = fc.constantFrom('A', 'B_1', 'a', '\u00e9', 'A\u00e9', 'A\u0660',
 /** A value naming a host: an image reference or a URL. */
 const imageOf = (i: number) => `${host(i)}/img`;
 const urlOf = (i: number) => `http://${host(i)}/f`;
+/** URL spellings whose host Go's net/url and the WHATWG parser may read differently. */
+const oddUrlOf = (i: number) => fc.constantFrom(urlOf(i), `https://${host(i)}/f`, `http://u@${host(i)}/f`, `http://${host(i)}/f?x#y`, `HTTP://${host(i)}/f`, `http://${host(i)}`, `http://${host(i)}\\@x/f`);
 
 /** A word that may expand to `value`, with a variable named `name`. */
 function expansion(name: string, value: string): fc.Arbitrary<string> {
@@ -74,7 +76,7 @@ function probe(name: string): fc.Arbitrary<string> {
       fc.tuple(keywordCase('FROM'), sep, maybeOdd, expansion(name, imageOf(i)), maybeOdd).map(([k, s, a, v, b]) => `${k}${s}${a}${v}${b}`),
       // ADD a URL, shell form, with or without flags.
       fc
-        .tuple(keywordCase('ADD'), sep, fc.constantFrom('', '--chown=1', '--chown=1\u0085', '--chown=1\u00a0', '--chown=\u0145', '--chown="a b"', '-- ', '--chown=\u00e9'), sep, maybeOdd, expansion(name, urlOf(i)), sep, fc.constantFrom('/d', '/d/'))
+        .tuple(keywordCase('ADD'), sep, fc.constantFrom('', '--chown=1', '--chown=1\u0085', '--chown=1\u00a0', '--chown=\u0145', '--chown="a b"', '-- ', '--chown=\u00e9'), sep, maybeOdd, oddUrlOf(i).chain((url) => expansion(name, url)), sep, fc.constantFrom('/d', '/d/'))
         .map(([k, s1, flag, s2, a, v, s3, d]) => `${k}${s1}${flag}${flag === '' ? '' : s2}${a}${v}${s3}${d}`),
       // ADD, JSON form, with what may follow the array.
       fc
@@ -127,7 +129,7 @@ export const dockerfileText: fc.Arbitrary<string> = varName.chain((name) =>
 const decoy = (i: number) => `FROM ${imageOf(3 + i)}\n`;
 
 /** How the Dockerfile (or a decoy) gets its name in the archive. */
-function namedEntries(name: string, content: string): fc.Arbitrary<TarEntry[]> {
+function namedEntries(name: string, content: string, decoy: boolean): fc.Arbitrary<TarEntry[]> {
   const slash = name.lastIndexOf('/');
   const dir = slash === -1 ? '' : name.slice(0, slash);
   const base = name.slice(slash + 1);
@@ -150,13 +152,18 @@ function namedEntries(name: string, content: string): fc.Arbitrary<TarEntry[]> {
     fc.constant(dir === '' ? [{ name, content }] : [{ name: base, prefix: dir, content }]),
     fc.constant(dir === '' ? [{ name, content, format: 'gnu' as const }] : [{ name: base, prefix: dir, content, format: 'gnu' as const }]),
     fc.constant([{ name, content, format: 'v7' as const }]),
+    // GNU headers whose atime/ctime parse (no prefix) or hold a prefix that is not ASCII (Go ignores it).
+    fc.constantFrom('0001', 'zz\u00e9', '\u0080').map((prefix): TarEntry[] => [{ name, content, format: 'gnu', prefix }]),
+    // A long name cut at 100 bytes in the header, with or without a GNU long name.
+    fc.constant<TarEntry[]>(decoy ? [{ name: `${'d'.repeat(99)}/${name}`, content }] : [{ name, content }]),
+    fc.constant<TarEntry[]>(decoy ? [{ name: '././@LongLink', type: 'L', content: `${'d'.repeat(99)}/${name}` }, { name, content }] : [{ name: '././@LongLink', type: 'L', content: name }, { name: `${'d'.repeat(99)}/x`, content }]),
     fc.constant([{ name: `./${name}`, content }]),
     // A global header between an extended header and its entry.
     fc.constant([{ name: 'p', type: 'x', content: paxRecords([['path', name]]) }, { name: 'g', type: 'g', content: paxRecords([['comment', 'x']]) }, { name, content }]),
   );
 }
 
-const dockerfileNames = fc.constantFrom<[string, string | undefined]>(['Dockerfile', undefined], ['dockerfile', undefined], ['sub/Dockerfile', 'sub/Dockerfile'], ['Dockerfile', 'Dockerfile']);
+const dockerfileNames = fc.constantFrom<[string, string | undefined]>(['Dockerfile', undefined], ['dockerfile', undefined], ['sub/Dockerfile', 'sub/Dockerfile'], ['Dockerfile', 'Dockerfile'], ['Dockerfile', './Dockerfile'], ['sub/Dockerfile', 'sub//Dockerfile']);
 
 /** A whole context: the Dockerfile, decoys before and after it, duplicates, directories. */
 export const buildContext: fc.Arbitrary<GeneratedContext> = fc
@@ -172,9 +179,9 @@ export const buildContext: fc.Arbitrary<GeneratedContext> = fc
   .chain(([text, [name, dockerfile], before, after, withDir, buildArgs]) =>
     fc
       .tuple(
-        fc.tuple(...before.map((n, i) => namedEntries(n, decoy(i)))),
-        namedEntries(name, text),
-        fc.tuple(...after.map((n, i) => namedEntries(n, decoy(2 - i)))),
+        fc.tuple(...before.map((n, i) => namedEntries(n, decoy(i), true))),
+        namedEntries(name, text, false),
+        fc.tuple(...after.map((n, i) => namedEntries(n, decoy(2 - i), true))),
       )
       .map(([pre, main, post]) => ({
         entries: [...(withDir ? [{ name: 'sub/', type: '5' }] : []), ...pre.flat(), ...main, ...post.flat(), { name: 'a', content: 'a' }],

@@ -51,6 +51,9 @@ describe('the Dockerfile reader finds the hosts dockerd 20.10 dials', () => {
     ['$$ is the (unset) special parameter "$"', 'FROM 127.0.0.1:20/x$$', ['127.0.0.1:20']],
     ['$1 is a name of digits', 'ARG A=127.0.0.1:21\nFROM ${A}/x$1y', ['127.0.0.1:21']],
     ['${A?} of a set variable', 'ARG A=127.0.0.1:22\nFROM ${A?}/x', ['127.0.0.1:22']],
+    // net/url: the host follows the authority's last "@"; the WHATWG reading is checked too when it differs.
+    ['an ADD URL host as Go reads it and as WHATWG normalises it', `${B}ADD http://u@LocalHost:23/ /x`, ['localhost:23', 'LocalHost:23']],
+    ['an ADD URL with userinfo', `${B}ADD http://a:b@127.0.0.1:24/ /x`, ['127.0.0.1:24']],
   ])('%s', (_name, text, expected) => {
     expect(hosts(text)).toEqual(expected);
   });

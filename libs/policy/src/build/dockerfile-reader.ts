@@ -53,21 +53,20 @@ export function dockerfileDialTargets(text: string, options: DockerfileReadOptio
 export { logicalLines };
 
 /**
- * The host[:port] Go's net/url reads from an http(s) URL: the authority runs
- * from "//" to the first "/" (after cutting "#" and "?"), the host follows its
- * last "@". Undefined when that is not a plain host[:port] the proxy can name
- * the same way.
+ * The hosts an http(s) URL names: as Go's net/url reads it (the authority runs
+ * from "//" to the first "/", after cutting "#" and "?"; the host follows its
+ * last "@") and as the WHATWG parser reads it (lower-cased, normalised). Both
+ * are checked when they differ. Undefined when Go's is not a plain
+ * host[:port] or the WHATWG parser finds no host.
  */
-function goUrlHost(value: string): string | undefined {
-  const scheme = value.indexOf('://');
-  let rest = value.slice(scheme + 3);
-  rest = rest.split('#')[0].split('?')[0];
+function urlHosts(value: string): string[] | undefined {
+  const rest = value.slice(value.indexOf('://') + 3).split('#')[0].split('?')[0];
   const authority = rest.split('/')[0];
-  const host = authority.slice(authority.lastIndexOf('@') + 1);
-  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]*)?$/.test(host)) return undefined;
+  const goHost = authority.slice(authority.lastIndexOf('@') + 1);
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]*)?$/.test(goHost)) return undefined;
   const whatwg = urlHostOf(value);
   if (whatwg === undefined) return undefined;
-  return host;
+  return whatwg === goHost ? [goHost] : [whatwg, goHost];
 }
 
 const BUILTIN_BUILD_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
@@ -291,9 +290,9 @@ class Reader {
       // Every source is expanded: even a plain-looking word may change (a leading byte-order mark is dropped).
       const value = this.expand(field, source, lookup);
       if (!URL_LIKE.test(value)) continue;
-      const host = goUrlHost(value);
-      if (host === undefined) throw new DockerfileRefusal('remote-address', field, source, 'an ADD URL must name a plain host[:port] that the daemon and the proxy read alike');
-      this.targets.push({ field, value: source === value ? value : `${source} (${value})`, host });
+      const hosts = urlHosts(value);
+      if (hosts === undefined) throw new DockerfileRefusal('remote-address', field, source, 'an ADD URL must name a plain host[:port]');
+      for (const host of hosts) this.targets.push({ field, value: source === value ? value : `${source} (${value})`, host });
     }
   }
 }
