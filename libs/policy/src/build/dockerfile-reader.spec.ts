@@ -59,15 +59,15 @@ describe('dockerfileDialTargets', () => {
     expect(hosts(text, buildArgs)).toEqual(expected);
   });
 
-  it('reads a file that mentions an escape directive both ways', () => {
-    // With the default escape the ADD line continues into the next; with ` it does not.
+  it('reads a file with the escape character its directive sets', () => {
+    // With ` as the escape character, `RUN echo \` does not continue into the ADD line.
     const text = '# escape=`\nFROM busybox\nRUN echo \\\nADD http://127.0.0.1/ /x';
     expect(hosts(text)).toEqual(['Dockerfile:4 ADD 127.0.0.1']);
   });
 
   it.each<[string, string, Args | undefined, string]>([
-    ['$ left after expansion', 'FROM $$/x', undefined, 'still contains "$"'],
-    ['unsupported substitution', 'ARG R=x\nFROM ${R:?}', undefined, 'cannot tell'],
+    ['$ left after expansion', 'FROM a$/x', undefined, 'still contains "$"'],
+    ['a substitution the builder does not know (${R#x}, "missing \':\'")', 'ARG R=x\nFROM ${R#x}', undefined, 'cannot tell'],
     ['variable from the base image', 'FROM busybox\nADD $URL /x', undefined, 'not known before the build'],
     ['variable from the base image in --from', 'FROM busybox\nCOPY --from=$IMG /a /b', undefined, 'not known before the build'],
     ['variable in ONBUILD', 'FROM busybox\nARG U=x\nONBUILD ADD $U /x', undefined, 'not known before the build'],
@@ -77,7 +77,7 @@ describe('dockerfileDialTargets', () => {
     ['heredoc', 'FROM busybox\nRUN <<EOF\necho\nEOF', undefined, 'heredocs'],
     ['heredoc in COPY', 'FROM busybox\nCOPY <<EOF /x\nhi\nEOF', undefined, 'heredocs'],
     ['bad escape directive', '# escape=x\nFROM busybox', undefined, 'escape character'],
-    ['ADD URL without host', 'FROM busybox\nADD file:///etc/passwd /x', undefined, 'must name a host'],
+    ['ADD URL without host', 'FROM busybox\nADD file:///etc/passwd /x', undefined, 'must name a plain host'],
   ])('refuses: %s', (_name, text, buildArgs, reason) => {
     expect(refusal(text, buildArgs).message).toContain(reason);
   });

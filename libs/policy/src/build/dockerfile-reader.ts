@@ -1,5 +1,7 @@
 import { DialTarget } from '../rules/dial-target';
 import { registryHostOf, urlHostOf } from '../rules/remote-address';
+import { escapeDirective, logicalLines, parseJsonArray, parseWords, splitCommand, UninspectableDockerfile, whitespaceDelimited } from './dockerfile-syntax';
+import { goLowerKeyword, isGoAs, splitReWhitespace } from './go-text';
 import { processWord, UnsupportedWordError, VariableLookup } from './shell-word';
 
 /**
@@ -28,155 +30,43 @@ export interface DockerfileReadOptions {
   readonly name?: string;
 }
 
-interface LogicalLine {
-  readonly line: number;
-  readonly text: string;
-}
-
-const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
-const ESCAPE_DIRECTIVE_LIKE = /^\s*#\s*escape\s*=/im;
-const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 /** An ARG whose value cannot be worked out here. */
 const UNKNOWN = Symbol('unknown');
-const WHITESPACE = /[ \t\r\n\f\v]+/;
-/** Go's unicode.IsSpace, which the parser trims with (JavaScript's \s also has U+FEFF). */
-const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const COMMENT = new RegExp(`^[${GO_SPACE}]*#`);
-const BLANK = new RegExp(`^[${GO_SPACE}]*$`);
-const LEADING_SPACE = new RegExp(`^[${GO_SPACE}]+`);
-/** Stage names the builder accepts; anything else after AS is not a stage. */
+/** Stage names the builder accepts (parseBuildStageName); anything else after AS is not a stage. */
 const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
+/** Values that may be URLs; the daemon fetches only http:// and https:// (urlutil.IsURL), the rest are checked all the same. */
+const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 
 /** The hosts the daemon will dial for this Dockerfile; throws DockerfileRefusal. */
 export function dockerfileDialTargets(text: string, options: DockerfileReadOptions = {}): DialTarget[] {
-  const escape = escapeOf(text, options.name ?? 'Dockerfile');
-  // Only `\` and `` ` `` are escape characters. When the file mentions an escape
-  // directive at all, read it both ways: whichever the daemon settles on, its
-  // instructions are among those read here.
-  const escapes = ESCAPE_DIRECTIVE_LIKE.test(text) ? ['\\', '`'] : [escape];
-  const targets: DialTarget[] = [];
-  const seen = new Set<string>();
-  for (const esc of escapes) {
-    for (const target of new Reader(options, esc).read(text)) {
-      const key = `${target.field}\0${target.value}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        targets.push(target);
-      }
-    }
-  }
-  return targets;
-}
-
-function escapeOf(text: string, name: string): string {
-  let escape = '\\';
-  for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
-    const match = DIRECTIVE.exec(raw.replace(/\r$/, ''));
-    if (!match) break;
-    if (match[1].toLowerCase() === 'escape') {
-      if (match[2] !== '\\' && match[2] !== '`') {
-        throw new DockerfileRefusal('build.context', `${name}:escape`, match[2], 'the escape character must be "\\" or "`"');
-      }
-      escape = match[2];
-    }
-  }
-  return escape;
-}
-
-/** Physical lines joined into instructions: comments, blank lines and continuations as the parser treats them. */
-export function logicalLines(text: string, escape: string): LogicalLine[] {
-  const lines = text.replace(/^\uFEFF/, '').split('\n').map((line) => line.replace(/\r$/, ''));
-  const continuation = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`);
-  const out: LogicalLine[] = [];
-  const isComment = (line: string) => COMMENT.test(line);
-  const isBlank = (line: string) => BLANK.test(line);
-  for (let i = 0; i < lines.length; i++) {
-    const first = lines[i];
-    if (isComment(first) || isBlank(first)) continue;
-    const start = i + 1;
-    let text = first.replace(LEADING_SPACE, '');
-    let more = continuation.test(text);
-    if (more) text = text.replace(continuation, '');
-    while (more && i + 1 < lines.length) {
-      const next = lines[++i];
-      if (isComment(next) || isBlank(next)) continue;
-      more = continuation.test(next);
-      text += more ? next.replace(continuation, '') : next;
-    }
-    if (text.trim() !== '') out.push({ line: start, text });
-  }
-  return out;
-}
-
-/** The builder's flag extraction: leading `--name[=value]` words, with quotes and backslash escapes. */
-export function extractFlags(line: string): { rest: string; flags: string[] } {
-  const flags: string[] = [];
-  let pos = 0;
-  for (;;) {
-    while (pos < line.length && /\s/.test(line[pos])) pos++;
-    if (pos >= line.length) return { rest: '', flags };
-    if (!line.startsWith('--', pos)) return { rest: line.slice(pos), flags };
-    let word = '';
-    let quote = '';
-    let blankOk = false;
-    for (; pos < line.length; pos++) {
-      const ch = line[pos];
-      if (quote) {
-        if (ch === quote) quote = '';
-        else if (ch === '\\' && pos + 1 < line.length) word += line[++pos];
-        else if (ch !== '\\') word += ch;
-        continue;
-      }
-      if (/\s/.test(ch)) break;
-      if (ch === "'" || ch === '"') {
-        quote = ch;
-        blankOk = true;
-      } else if (ch === '\\') {
-        if (pos + 1 < line.length) word += line[++pos];
-      } else {
-        word += ch;
-      }
-    }
-    if (word === '--') return { rest: line.slice(pos).trimStart(), flags };
-    if (blankOk || word.length > 0) flags.push(word);
-  }
-}
-
-/** `["a", "b"]` when the arguments are a JSON array of strings, else undefined. */
-function jsonArgs(rest: string): string[] | undefined {
-  if (!rest.startsWith('[')) return undefined;
+  const name = options.name ?? 'Dockerfile';
+  let escape: string;
   try {
-    const parsed: unknown = JSON.parse(rest);
-    return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string') ? parsed : undefined;
-  } catch {
-    return undefined;
+    escape = escapeDirective(text);
+  } catch (error) {
+    if (error instanceof UninspectableDockerfile) throw new DockerfileRefusal('build.context', `${name}:escape`, '', error.message);
+    throw error;
   }
+  return new Reader(options, escape).read(text);
 }
 
-/** Splits `k=v k2="v 2"` words the way ARG and ENV do, keeping quotes for the word processor. */
-function splitWords(text: string, escape: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      word += ch;
-      if (ch === escape && quote === '"' && i + 1 < text.length) word += text[++i];
-      else if (ch === quote) quote = '';
-      continue;
-    }
-    if (/\s/.test(ch)) {
-      if (word) words.push(word);
-      word = '';
-      continue;
-    }
-    word += ch;
-    if (ch === escape && i + 1 < text.length) word += text[++i];
-    else if (ch === '"' || ch === "'") quote = ch;
-  }
-  if (word) words.push(word);
-  return words;
+export { logicalLines };
+
+/**
+ * The hosts an http(s) URL names: as Go's net/url reads it (the authority runs
+ * from "//" to the first "/", after cutting "#" and "?"; the host follows its
+ * last "@") and as the WHATWG parser reads it (lower-cased, normalised). Both
+ * are checked when they differ. Undefined when Go's is not a plain
+ * host[:port] or the WHATWG parser finds no host.
+ */
+function urlHosts(value: string): string[] | undefined {
+  const rest = value.slice(value.indexOf('://') + 3).split('#')[0].split('?')[0];
+  const authority = rest.split('/')[0];
+  const goHost = authority.slice(authority.lastIndexOf('@') + 1);
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]*)?$/.test(goHost)) return undefined;
+  const whatwg = urlHostOf(value);
+  if (whatwg === undefined) return undefined;
+  return whatwg === goHost ? [goHost] : [whatwg, goHost];
 }
 
 const BUILTIN_BUILD_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
@@ -199,46 +89,63 @@ class Reader {
 
   read(text: string): DialTarget[] {
     for (const { line, text: instruction } of logicalLines(text, this.escape)) {
-      this.instruction(line, instruction, false);
+      try {
+        this.instruction(line, instruction, false);
+      } catch (error) {
+        if (!(error instanceof UninspectableDockerfile)) throw error;
+        throw new DockerfileRefusal('build.context', `${this.name}:${line}`, instruction, `${error.message}; the Dockerfile cannot be inspected`);
+      }
     }
     return this.targets;
   }
 
+  /** newNodeFromLine: splitCommand, then the instruction's own parser (ONBUILD parses its argument as a line). */
   private instruction(line: number, text: string, onbuild: boolean): void {
-    const trimmed = text.trim();
-    const word = trimmed.split(WHITESPACE)[0];
-    const keyword = word.toLowerCase();
-    const rest = trimmed.slice(word.length).trim();
+    const { keyword, flags, args } = splitCommand(text);
     const field = `${this.name}:${line} ${onbuild ? 'ONBUILD ' : ''}${keyword.toUpperCase()}`;
     switch (keyword) {
       case 'from':
-        if (!onbuild) this.from(field, rest);
+        if (!onbuild) this.from(field, args);
         return;
       case 'arg':
-        if (!onbuild) this.arg(rest);
+        if (!onbuild) this.arg(field, args);
         return;
       case 'env':
-        if (!onbuild && this.inStage) this.env(rest);
+        if (!onbuild && this.inStage) this.env(field, args);
         return;
       case 'copy':
       case 'add':
-        this.copyOrAdd(field, keyword, rest, onbuild);
+        this.copyOrAdd(field, keyword, flags, args, onbuild);
         return;
       case 'run':
-        this.refuseHeredoc(field, rest);
+        this.refuseHeredoc(field, args);
         return;
       case 'onbuild':
-        if (!onbuild && rest !== '') this.instruction(line, rest, true);
+        if (!onbuild && args !== '') this.instruction(line, args, true);
         return;
       default:
         return;
     }
   }
 
-  private refuseHeredoc(field: string, rest: string): void {
-    if (jsonArgs(extractFlags(rest).rest) === undefined && rest.includes('<<')) {
-      throw new DockerfileRefusal('build.context', field, rest, 'heredocs (<<) are not inspected; write the content as a file in the context');
+  private refuseHeredoc(field: string, args: string): void {
+    if (parseJsonArray(args) === undefined && args.includes('<<')) {
+      throw new DockerfileRefusal('build.context', field, args, 'heredocs (<<) are not inspected; write the content as a file in the context');
     }
+  }
+
+  /** ARG and ENV keys are expanded too (expandKvp); a key that expansion would change is not inspected. */
+  private verbatimKey(field: string, key: string): string {
+    let expanded: string | undefined;
+    try {
+      expanded = processWord(key, this.escape, () => {
+        throw new UnsupportedWordError('variable');
+      });
+    } catch {
+      expanded = undefined;
+    }
+    if (expanded !== key) throw new DockerfileRefusal('build.context', field, key, 'a variable name that the builder would expand is not inspected');
+    return key;
   }
 
   private expand(field: string, word: string, lookup: VariableLookup): string {
@@ -285,14 +192,15 @@ class Reader {
     };
   }
 
+  /** parseStringsWhitespaceDelimited, parseBuildStageName (strings.EqualFold "as", strings.ToLower). */
   private from(field: string, rest: string): void {
-    const args = extractFlags(rest).rest.split(WHITESPACE).filter(Boolean);
+    const args = whitespaceDelimited(rest);
     if (args.length === 0) return;
     const image = this.expand(field, args[0], this.metaLookup);
     this.inStage = true;
     this.stageVars = new Map();
     this.envNames = new Set();
-    const stage = args.length >= 3 && args[1].toLowerCase() === 'as' ? args[2].toLowerCase() : undefined;
+    const stage = args.length >= 3 && isGoAs(args[1]) ? goLowerKeyword(args[2]) : undefined;
     if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image);
     if (stage !== undefined && STAGE_NAME.test(stage)) this.stages.push(stage);
     else this.stages.push(`\0${this.stages.length}`);
@@ -303,10 +211,10 @@ class Reader {
     if (host !== undefined) this.targets.push({ field, value: written === reference ? reference : `${written} (${reference})`, host });
   }
 
-  private arg(rest: string): void {
-    for (const word of splitWords(rest, this.escape)) {
+  private arg(field: string, rest: string): void {
+    for (const word of parseWords(rest, this.escape)) {
       const eq = word.indexOf('=');
-      const key = eq === -1 ? word : word.slice(0, eq);
+      const key = this.verbatimKey(field, eq === -1 ? word : word.slice(0, eq));
       const given = Object.prototype.hasOwnProperty.call(this.buildArgs, key) ? this.buildArgs[key] : null;
       if (!this.inStage) {
         let value: string | undefined | typeof UNKNOWN;
@@ -331,18 +239,19 @@ class Reader {
 
   private envNames = new Set<string>();
 
-  private env(rest: string): void {
-    const words = splitWords(rest, this.escape);
+  /** parseNameVal: the legacy `ENV key value with spaces` form splits once on reWhitespace (ASCII), not on the words. */
+  private env(field: string, rest: string): void {
+    const words = parseWords(rest, this.escape);
     if (words.length > 0 && !words[0].includes('=')) {
-      // Legacy `ENV key value with spaces`.
-      const key = words[0];
-      this.setEnv(key, this.expandValue(rest.slice(rest.indexOf(key) + key.length).trim(), this.stageValueLookup));
+      const parts = splitReWhitespace(rest, 2);
+      if (parts.length < 2) return; // the daemon refuses the Dockerfile
+      this.setEnv(this.verbatimKey(field, parts[0]), this.expandValue(parts[1], this.stageValueLookup));
       return;
     }
     for (const word of words) {
       const eq = word.indexOf('=');
-      if (eq === -1) continue;
-      this.setEnv(word.slice(0, eq), this.expandValue(word.slice(eq + 1), this.stageValueLookup));
+      if (eq === -1) continue; // the daemon refuses the Dockerfile
+      this.setEnv(this.verbatimKey(field, word.slice(0, eq)), this.expandValue(word.slice(eq + 1), this.stageValueLookup));
     }
   }
 
@@ -363,8 +272,8 @@ class Reader {
     }
   }
 
-  private copyOrAdd(field: string, keyword: string, rest: string, onbuild: boolean): void {
-    const { rest: args, flags } = extractFlags(rest);
+  /** parseMaybeJSONToList; every source is expanded (expandSliceInPlace), then fetched when it is a URL. */
+  private copyOrAdd(field: string, keyword: string, flags: readonly string[], args: string, onbuild: boolean): void {
     const lookup = this.stageLookup(field, onbuild);
     for (const flag of flags) {
       const match = /^--from=(.*)$/is.exec(flag);
@@ -373,18 +282,17 @@ class Reader {
       const isStage = !onbuild && (this.stages.includes(from.toLowerCase()) || /^\d+$/.test(from));
       if (!isStage) this.image(`${field} --from`, match[1], from);
     }
-    const json = jsonArgs(args);
+    const json = parseJsonArray(args);
     if (json === undefined && args.includes('<<')) this.refuseHeredoc(field, args);
     if (keyword !== 'add') return;
-    const words = json ?? args.split(WHITESPACE).filter(Boolean);
+    const words = json ?? whitespaceDelimited(args);
     for (const source of words.slice(0, -1)) {
-      // Only a source that can be a URL needs its variables worked out.
-      if (!source.includes('$') && !source.includes(this.escape) && !URL_LIKE.test(source) && !/['"]/.test(source)) continue;
+      // Every source is expanded: even a plain-looking word may change (a leading byte-order mark is dropped).
       const value = this.expand(field, source, lookup);
       if (!URL_LIKE.test(value)) continue;
-      const host = urlHostOf(value);
-      if (host === undefined) throw new DockerfileRefusal('remote-address', field, source, 'an ADD URL must name a host');
-      this.targets.push({ field, value: source === value ? value : `${source} (${value})`, host });
+      const hosts = urlHosts(value);
+      if (hosts === undefined) throw new DockerfileRefusal('remote-address', field, source, 'an ADD URL must name a plain host[:port]');
+      for (const host of hosts) this.targets.push({ field, value: source === value ? value : `${source} (${value})`, host });
     }
   }
 }

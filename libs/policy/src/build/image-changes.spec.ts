@@ -25,6 +25,8 @@ describe('ONBUILD triggers are not planted outside a Dockerfile', () => {
     ['ONBUILD split by a continuation into the next value', ['ONBUILD \\', 'RUN id']],
     ['ONBUILD after an escape directive that makes ` the escape character', ['# escape=`', 'LABEL a=b \\', 'ONBUILD RUN id']],
     ['ONBUILD after leading blanks and comments', ['', '# note', '   ONBUILD RUN id']],
+    ['ONBUİLD, which Go\'s strings.ToLower makes onbuild', ['ONBU\u0130LD RUN id']],
+    ['ONBUILD after U+0085 (Go\'s strings.TrimSpace)', ['\u0085ONBUILD RUN id']],
   ])('%s is refused (rule onbuild)', (_name, list) => {
     expect(checkImageChanges(list)).toMatchObject({ rule: 'onbuild', field: 'query.changes' });
   });

@@ -1,6 +1,6 @@
 import { deny, PolicyDenial } from '../policy-denial';
 import { ONBUILD_REASON } from '../rules/onbuild';
-import { logicalLines } from './dockerfile-reader';
+import { escapeDirective, logicalLines, splitCommand, UninspectableDockerfile } from './dockerfile-syntax';
 
 /**
  * `changes` of `POST /commit` and `POST /images/create` (import) are Dockerfile
@@ -26,11 +26,12 @@ const ESCAPE_DIRECTIVE_LIKE = /^\s*#\s*escape\s*=/im;
 export function checkImageChanges(changes: readonly string[] | undefined): PolicyDenial | undefined {
   if (!changes || changes.length === 0) return undefined;
   const text = changes.join('\n');
-  const directive = ESCAPE_DIRECTIVE_LIKE.test(text);
+  const directive = ESCAPE_DIRECTIVE_LIKE.test(text) || setsBacktick(text);
   for (const escape of ['\\', '`']) {
     for (const { text: line } of logicalLines(text, escape)) {
       const instruction = line.trim();
-      const keyword = instruction.split(/[ \t\r\n\f\v]+/)[0].toLowerCase();
+      // splitCommand: strings.TrimSpace, reWhitespace, strings.ToLower ("ONBUİLD" is onbuild to Go).
+      const { keyword } = splitCommand(line);
       if (keyword === 'onbuild') return deny('onbuild', ONBUILD_REASON, 'query.changes', instruction);
       if ((escape === '\\' || directive) && !CHANGE_INSTRUCTIONS.has(keyword)) {
         return deny('changes', `only ${[...CHANGE_INSTRUCTIONS].map((k) => k.toUpperCase()).join(', ')} may be applied as changes`, 'query.changes', instruction);
@@ -38,4 +39,14 @@ export function checkImageChanges(changes: readonly string[] | undefined): Polic
     }
   }
   return undefined;
+}
+
+/** The daemon's own reading of the directives (U+0085 may precede `# escape=`); an invalid one counts as a directive. */
+function setsBacktick(text: string): boolean {
+  try {
+    return escapeDirective(text) === '`';
+  } catch (error) {
+    if (error instanceof UninspectableDockerfile) return true;
+    throw error;
+  }
 }

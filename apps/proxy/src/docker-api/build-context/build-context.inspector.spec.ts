@@ -12,6 +12,8 @@ interface Entry {
   prefix?: string;
   /** Size field written in base-256. */
   base256?: boolean;
+  /** GNU magic ("ustar  \0"); then `prefix` lands in the atime/ctime fields. */
+  gnu?: boolean;
 }
 
 function header(entry: Entry, size: number): Buffer {
@@ -29,8 +31,7 @@ function header(entry: Entry, size: number): Buffer {
   block.write('00000000000\0', 136, 'latin1');
   block.write(entry.type ?? '0', 156, 'latin1');
   if (entry.linkName) block.write(entry.linkName, 157, 100, 'utf8');
-  block.write('ustar\0', 257, 'latin1');
-  block.write('00', 263, 'latin1');
+  block.write(entry.gnu ? 'ustar  \0' : 'ustar\x0000', 257, 'latin1');
   if (entry.prefix) block.write(entry.prefix, 345, 155, 'utf8');
   block.fill(0x20, 148, 156);
   let sum = 0;
@@ -186,6 +187,13 @@ describe('BuildContextInspector', () => {
     ['Dockerfile before fallback', [{ name: 'dockerfile', content: 'FROM localhost/x' }, { name: 'Dockerfile', content: 'FROM busybox' }], undefined, 'FROM busybox'],
     ['a global header drops the extended headers before it', [{ name: 'Dockerfile', content: 'FROM localhost/x' }, { name: 'p', type: 'x', content: pax({ path: 'Dockerfile' }) }, { name: 'g', type: 'g', content: pax({ comment: 'x' }) }, { name: 'evil', content: 'FROM busybox' }], undefined, 'FROM localhost/x'],
     ['base-256 size', [{ name: 'x', content: 'a'.repeat(600), base256: true }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
+    // Go's archive/tar, Next: `if gnuLongName != ""`; mergePAX: `if v == "" { continue }`.
+    ['an empty GNU long name keeps the header name', [{ name: '././@LongLink', type: 'L', content: '\0' }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
+    ['an empty PAX path keeps the header name', [{ name: 'p', type: 'x', content: pax({ path: '' }) }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
+    ['an empty PAX size keeps the header size', [{ name: 'p', type: 'x', content: pax({ size: '' }) }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
+    // readHeader, GNU format: atime/ctime that do not parse fall back to the pre-Go1.8 USTAR prefix.
+    ['the pre-Go1.8 GNU prefix fallback', [{ name: 'Dockerfile', gnu: true, prefix: 'sub', content: 'FROM busybox' }, { name: 'sub/Dockerfile', content: 'FROM localhost/x' }, { name: 'Dockerfile', gnu: true, prefix: 'sub', content: 'FROM localhost/y' }], 'sub/Dockerfile', 'FROM localhost/y'],
+    ['GNU atime/ctime that parse as octal are not a prefix', [{ name: 'Dockerfile', gnu: true, prefix: '0001', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
     ['header-only types carry no data', [{ name: 'l', type: '2', linkName: 'x', content: '' }, { name: 'Dockerfile', content: 'FROM localhost/x' }], undefined, 'FROM localhost/x'],
   ])('reads the Dockerfile named by: %s', async (_name, entries, dockerfile, content) => {
     const result = await run(tar(entries), [7, 300, 1000], dockerfile);
@@ -207,6 +215,9 @@ describe('BuildContextInspector', () => {
     ['not a tar', Buffer.from('FROM localhost:5000/x\n'.repeat(40)), undefined, 'not a tar archive'],
     ['an empty body', Buffer.alloc(0), undefined, 'not a complete tar archive|has no Dockerfile'],
     ['a cut archive', tar([{ name: 'Dockerfile', content: 'x'.repeat(900) }]).subarray(0, 700), undefined, 'not a complete tar archive'],
+    ['a Dockerfile that is not UTF-8', tar([{ name: 'Dockerfile', content: Buffer.from([0x46, 0xff, 0x0a]) }]), undefined, 'not valid UTF-8'],
+    ['NUL padding after PAX records (ErrHeader in Go)', tar([{ name: 'p', type: 'x', content: `${pax({ path: 'Dockerfile' })}\0\0` }, { name: 'x', content: 'FROM busybox' }]), undefined, 'malformed PAX'],
+    ['a PAX record shorter than 5 bytes', tar([{ name: 'p', type: 'x', content: '4 a\n' }, { name: 'Dockerfile', content: 'FROM busybox' }]), undefined, 'malformed PAX'],
     ['corrupt gzip', Buffer.concat([gzipSync(context).subarray(0, 100), Buffer.alloc(100, 7)]), undefined, 'gzip'],
   ])('refuses %s (build.context)', async (_name, body, dockerfile, reason) => {
     const result = await run(body, [5, 100, 5000], dockerfile);

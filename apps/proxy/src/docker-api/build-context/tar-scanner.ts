@@ -6,6 +6,8 @@ import { posix } from 'node:path';
  * Dockerfile: ustar/star prefixes, GNU long names (`L`/`K`), PAX path/size
  * records, header-only types, last-entry-wins, and symlinks that could redirect
  * the Dockerfile. Fed in arbitrary chunks; keeps only the Dockerfile's bytes.
+ * Each rule names what it mirrors in Go's archive/tar reader.go (vendored in
+ * moby v20.10 as vendor/archive/tar).
  */
 
 /** The context cannot be inspected (or is malformed); rule build.context. */
@@ -104,7 +106,13 @@ export class TarScanner {
     for (const name of this.names) {
       const candidate = this.candidates.get(name);
       if (candidate === undefined) continue;
-      if (candidate.kind === 'file') return { name, content: candidate.content };
+      if (candidate.kind === 'file') {
+        // Go's parser works on the bytes, partly as runes; bytes that are not UTF-8 are not mirrored.
+        if (!Buffer.from(candidate.content.toString('utf8'), 'utf8').equals(candidate.content)) {
+          throw new ContextRefusal(`the Dockerfile ${name} is not valid UTF-8; it cannot be inspected`);
+        }
+        return { name, content: candidate.content };
+      }
       if (candidate.kind === 'too-large') throw new ContextRefusal(`the Dockerfile ${name} is larger than ${this.maxDockerfileBytes} bytes`);
       if (candidate.kind === 'link') throw new ContextRefusal(`the Dockerfile ${name} is a link; links to a Dockerfile are not inspected`);
       throw new ContextRefusal(`the Dockerfile ${name} is not a regular file`);
@@ -125,9 +133,18 @@ export class TarScanner {
     let linkName = cString(block, 157, 257);
     const magic = block.toString('latin1', 257, 263);
     if (magic === 'ustar\0') {
+      // readHeader: USTAR/PAX prefix (155 bytes), or the STAR prefix (131 bytes) when the trailer says "tar\0".
       const star = block.toString('latin1', 508, 512) === 'tar\0';
       const prefix = cString(block, 345, star ? 345 + 131 : 500);
       if (prefix !== '') name = `${prefix}/${name}`;
+    } else if (magic === 'ustar ' && block.toString('latin1', 263, 265) === ' \0') {
+      // readHeader, GNU format: when the atime or ctime field does not parse
+      // (a non-zero first byte that is not a number), Go falls back to the
+      // pre-Go1.8 reading and takes the USTAR prefix field, if it is ASCII.
+      if (!gnuTimeParses(block.subarray(345, 357)) || !gnuTimeParses(block.subarray(357, 369))) {
+        const prefix = cString(block, 345, 500);
+        if (prefix !== '' && /^[\x00-\x7f]*$/.test(prefix)) name = `${prefix}/${name}`;
+      }
     }
     if (type === 'g') {
       // Go's reader hands a global header to the untar (which ignores it) as an
@@ -147,16 +164,19 @@ export class TarScanner {
       for (const key of pax.keys()) {
         if (key.startsWith('GNU.sparse')) throw new ContextRefusal('sparse files in the build context are not inspected');
       }
-      if (pax.has('path')) name = pax.get('path')!;
-      if (pax.has('linkpath')) linkName = pax.get('linkpath')!;
-      if (pax.has('size')) {
+      // mergePAX: an empty value keeps the header's own field ("Keep the original USTAR value").
+      if (pax.get('path')) name = pax.get('path')!;
+      if (pax.get('linkpath')) linkName = pax.get('linkpath')!;
+      if (pax.get('size')) {
+        // strconv.ParseInt(v, 10, 64), then a negative size is ErrHeader.
         const value = pax.get('size')!;
-        if (!/^\d+$/.test(value)) throw new ContextRefusal('a tar PAX size record is not a number');
-        size = Number(value);
+        if (!/^\+?\d+$/.test(value)) throw new ContextRefusal('a tar PAX size record is not a number');
+        size = Number(value.replace(/^\+/, ''));
       }
     }
-    if (this.gnuLongName !== undefined) name = this.gnuLongName;
-    if (this.gnuLongLink !== undefined) linkName = this.gnuLongLink;
+    // Next: `if gnuLongName != ""` — an empty GNU long name (or link) keeps the header's own.
+    if (this.gnuLongName) name = this.gnuLongName;
+    if (this.gnuLongLink) linkName = this.gnuLongLink;
     this.gnuLongName = this.gnuLongLink = undefined;
     void linkName;
     const effectiveType = type === '\0' && name.endsWith('/') ? '5' : type;
@@ -239,9 +259,11 @@ function utf8(bytes: Buffer): string {
   return text;
 }
 
+/** parser.parseOctal: bytes.Trim(" \x00"), cut at the first NUL, strconv.ParseUint(…, 8). */
 function parseOctal(field: Buffer): number {
-  const text = field.toString('latin1').replace(/^[ \0]+|[ \0]+$/g, '');
-  if (text === '') return 0;
+  const trimmed = field.toString('latin1').replace(/^[ \0]+|[ \0]+$/g, '');
+  const text = trimmed.split('\0')[0];
+  if (trimmed === '') return 0;
   if (!/^[0-7]+$/.test(text)) throw new ContextRefusal('the build context is not a tar archive (bad numeric field)');
   return parseInt(text, 8);
 }
@@ -270,23 +292,52 @@ function verifyChecksum(block: Buffer): void {
   if (expected !== unsigned && expected !== signed) throw new ContextRefusal('the build context is not a tar archive (bad header checksum)');
 }
 
-/** PAX records: "%d %s=%s\n". */
+/**
+ * parsePAX / parsePAXRecord: "%d %s=%s\n" records to the end of the data
+ * (NUL padding included: that is ErrHeader in Go too), the length parsed by
+ * strconv.ParseInt (a sign allowed, at least 5), the key non-empty, no NUL in
+ * a path. A later record of the same key wins.
+ */
 function parsePax(data: Buffer): Map<string, string> {
   const records = new Map<string, string>();
+  const malformed = () => new ContextRefusal('the build context has a malformed PAX header');
   let pos = 0;
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
-    const length = space === -1 ? NaN : Number(data.toString('latin1', pos, space));
-    if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > data.length || data[pos + length - 1] !== 0x0a) {
-      // Go's reader stops at NUL padding; anything else is a malformed header.
-      if (data.subarray(pos).every((byte) => byte === 0)) break;
-      throw new ContextRefusal('the build context has a malformed PAX header');
-    }
+    if (space === -1) throw malformed();
+    const digits = data.toString('latin1', pos, space);
+    if (!/^[+-]?\d+$/.test(digits)) throw malformed();
+    const length = Number(digits);
+    if (!Number.isSafeInteger(length) || length < 5 || pos + length > data.length || length <= space - pos + 1 || data[pos + length - 1] !== 0x0a) throw malformed();
     const record = utf8(data.subarray(space + 1, pos + length - 1));
     const eq = record.indexOf('=');
-    if (eq <= 0) throw new ContextRefusal('the build context has a malformed PAX header');
-    records.set(record.slice(0, eq), record.slice(eq + 1));
+    if (eq <= 0) throw malformed();
+    const key = record.slice(0, eq);
+    const value = record.slice(eq + 1);
+    if (['path', 'linkpath', 'uname', 'gname'].includes(key) ? value.includes('\0') : key.includes('\0')) throw malformed();
+    records.set(key, value);
     pos += length;
   }
   return records;
+}
+
+/** The GNU atime/ctime fields as parser.parseNumeric reads them: a field whose first byte is NUL is not read. */
+function gnuTimeParses(field: Buffer): boolean {
+  if (field[0] === 0) return true;
+  if ((field[0] & 0x80) !== 0) {
+    // Base-256: overflow is ErrHeader.
+    const inv = (field[0] & 0x40) !== 0 ? 0xff : 0;
+    let high = 0n;
+    for (let i = 0; i < field.length; i++) {
+      let c = field[i] ^ inv;
+      if (i === 0) c &= 0x7f;
+      if (high >> 56n > 0n) return false;
+      high = (high << 8n) | BigInt(c);
+    }
+    return high >> 63n === 0n;
+  }
+  const trimmed = field.toString('latin1').replace(/^[ \0]+|[ \0]+$/g, '');
+  if (trimmed === '') return true;
+  const text = trimmed.split('\0')[0];
+  return /^[0-7]+$/.test(text) && BigInt(`0o${text}`) < 2n ** 64n;
 }
