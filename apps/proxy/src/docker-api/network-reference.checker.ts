@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
 import { DockerPolicy, NetworkReference, networkReferenceRefusal, PolicyDenial } from '@dind/policy';
 import { DOCKER_POLICY } from './docker-api.tokens';
+import { firstDenial } from './first-denial';
 
 const INSPECT_TIMEOUT_MS = 5000;
 
@@ -19,16 +20,8 @@ export class NetworkReferenceChecker {
     private readonly supervisor: DockerdSupervisor,
   ) {}
 
-  async check(references: readonly NetworkReference[]): Promise<PolicyDenial | undefined> {
-    const seen = new Set<string>();
-    for (const reference of references) {
-      // A name given twice (NetworkMode and its endpoint key) is resolved once.
-      if (seen.has(reference.ref)) continue;
-      seen.add(reference.ref);
-      const denial = await this.checkOne(reference);
-      if (denial) return denial;
-    }
-    return undefined;
+  check(references: readonly NetworkReference[]): Promise<PolicyDenial | undefined> {
+    return firstDenial(references, (reference) => reference.ref, (reference) => this.checkOne(reference));
   }
 
   private async checkOne(reference: NetworkReference): Promise<PolicyDenial | undefined> {

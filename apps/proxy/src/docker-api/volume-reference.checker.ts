@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
 import { DockerPolicy, PolicyDenial, VolumeReference, volumeReferenceRefusal } from '@dind/policy';
 import { DOCKER_POLICY } from './docker-api.tokens';
+import { firstDenial } from './first-denial';
 
 const INSPECT_TIMEOUT_MS = 5000;
 
@@ -18,16 +19,8 @@ export class VolumeReferenceChecker {
     private readonly supervisor: DockerdSupervisor,
   ) {}
 
-  async check(references: readonly VolumeReference[]): Promise<PolicyDenial | undefined> {
-    const seen = new Set<string>();
-    for (const reference of references) {
-      // A name given twice (NetworkMode and its endpoint key) is resolved once.
-      if (seen.has(reference.name)) continue;
-      seen.add(reference.name);
-      const denial = await this.checkOne(reference);
-      if (denial) return denial;
-    }
-    return undefined;
+  check(references: readonly VolumeReference[]): Promise<PolicyDenial | undefined> {
+    return firstDenial(references, (reference) => reference.name, (reference) => this.checkOne(reference));
   }
 
   private async checkOne(reference: VolumeReference): Promise<PolicyDenial | undefined> {
