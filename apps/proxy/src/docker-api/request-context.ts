@@ -10,8 +10,6 @@ export interface RequestContext {
   readonly requestId: string;
   readonly startedAt: number;
   decision?: AllowedRequest;
-  /** The request target as the client sent it (the forwarded one is re-encoded). */
-  clientPath?: string;
   /** Carried on a pooled daemon connection (else on one of its own). */
   pooled?: boolean;
   /** The daemon side of a forwarded request, while it lasts. */

@@ -75,7 +75,6 @@ export class UpstreamProxy implements OnModuleDestroy {
     if (refusal) throw new PolicyDeniedError(refusal, decision.route, decision.apiVersion);
     context.pooled = pooled !== undefined;
     const framing = upstreamFraming(req, decision);
-    context.clientPath = path;
     req.url = framing.path;
     req.headers = framing.headers;
     let buffer: Readable | undefined;
@@ -101,7 +100,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     const agent = context.pooled ? this.pool.shortAgent : this.pool.streamAgent;
     const onRequest = (upstreamRequest: ClientRequest) => {
       context.upstreamRequest = upstreamRequest;
-      if (context.pooled) this.pool.bound(upstreamRequest, (error) => this.poolExhausted(req, res, context, error));
+      if (context.pooled) this.pool.bound(upstreamRequest, (error) => this.poolExhausted(res, context, seen, error));
     };
     this.pool.capture(onRequest, () =>
       this.proxy.web(req, res, { target: this.target(), agent, buffer, selfHandleResponse }, (error: Error) => {
@@ -119,11 +118,10 @@ export class UpstreamProxy implements OnModuleDestroy {
     context.upstreamResponse?.destroy();
   }
 
-  private poolExhausted(req: IncomingMessage, res: ServerResponse, context: RequestContext, error: PoolExhaustedError): void {
+  private poolExhausted(res: ServerResponse, context: RequestContext, seen: DecisionSeen, error: PoolExhaustedError): void {
     const decision = context.decision!;
     if (context.cut) return;
     context.cut = 'pool-exhausted';
-    const seen = { method: req.method ?? '', path: context.clientPath ?? '', client: clientOf(req), hijacked: false };
     const denial = limitDenial({ limit: 'upstream-pool', status: 503, message: error.message });
     this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
     this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
