@@ -102,6 +102,12 @@ export function checkMounts(value: unknown, context: RuleContext): Finding | und
         return { reason: 'bind propagation may only be private', field: `${field}.BindOptions.Propagation`, value: options.Propagation };
       }
       if (options.CreateMountpoint === true) return { reason: 'creating host directories is not allowed', field: `${field}.BindOptions.CreateMountpoint`, value: true };
+      // API 1.44+: a read-only bind is read-only under its submounts too (kernel
+      // 5.12+); this option asks for the old behaviour, where a mount inside a
+      // read-only prefix stays writable.
+      if (options.ReadOnlyNonRecursive === true) {
+        return { reason: 'a read-only bind must stay read-only under its submounts', field: `${field}.BindOptions.ReadOnlyNonRecursive`, value: true };
+      }
       return checkTarget(mount, field);
     } else {
       return {
