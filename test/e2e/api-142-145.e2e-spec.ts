@@ -112,13 +112,18 @@ describeOn26('API 1.42–1.45 on Docker 26, field by field', () => {
       const held = (await inspect('containers', name)).NetworkSettings.Networks as Record<string, any>;
       console.log(`two endpoints → ${Object.keys(held).join(', ')}; ${second}.MacAddress ${held[second]?.MacAddress}; ${first}.DNSNames ${JSON.stringify(held[first]?.DNSNames)}; inside: ${JSON.stringify(output)}`);
       expect(Object.keys(held).sort()).toEqual([first, second].sort());
-      expect(held[second].MacAddress).toBe(mac);
+      // The daemon clears an endpoint's MacAddress in inspect once the container
+      // has stopped (operational data); what the container saw is the evidence.
       expect(output.split('\n')).toEqual(expect.arrayContaining(['2', mac]));
       expect(held[first].DNSNames).toContain(name);
       expect(held[first].DNSNames).not.toContain('victim');
     });
 
-    it('1.44 network connect EndpointConfig.MacAddress: the running container gets that address', async () => {
+    // Allowed (the same power as at create), but Docker 26.1 drops it: its
+    // ConnectToNetwork never copies it to DesiredMacAddress, which only create
+    // sets, so the interface gets a generated address. Pinned so that an engine
+    // that applies it is noticed (the decision stays: allowed).
+    it('1.44 network connect EndpointConfig.MacAddress: allowed, and Docker 26.1 generates the address anyway', async () => {
       const [net, name] = [unique('netc'), unique('connect')];
       await network(net);
       expect((await create(name, { Cmd: ['sleep', '60'] })).status).toBe(201);
@@ -129,8 +134,9 @@ describeOn26('API 1.42–1.45 on Docker 26, field by field', () => {
       const held = (await inspect('containers', name)).NetworkSettings.Networks[net];
       const inside = text(await direct(['exec', name, 'cat', '/sys/class/net/eth1/address']));
       console.log(`connect with MacAddress → inspect ${held.MacAddress}, eth1 ${inside}`);
-      expect(held.MacAddress).toBe(mac);
-      expect(inside).toBe(mac);
+      expect(held.MacAddress).toBe(inside);
+      expect(inside).toMatch(/^02:42:ac:/);
+      expect(inside).not.toBe(mac);
     });
 
     it('1.45 VolumeOptions.Subpath inside the volume: the container sees only that directory', async () => {
@@ -222,7 +228,7 @@ describeOn26('API 1.42–1.45 on Docker 26, field by field', () => {
     });
 
     it('1.44 the host network as a second endpoint, named by its ID (the daemon resolves ID prefixes)', async () => {
-      const hostId = (await inspect('networks', 'host')).Id as string;
+      const hostId = parsed(await call(daemon, 'GET', '/v1.45/networks/host')).Id as string;
       const name = unique('hostep');
       const response = await create(name, { HostConfig: { NetworkMode: 'bridge' }, NetworkingConfig: { EndpointsConfig: { bridge: {}, [hostId.slice(0, 12)]: {} } } });
       await expectRefused(response, 'NetworkingConfig.EndpointsConfig', 'host-namespace', name);
