@@ -308,39 +308,44 @@ describeOn26('API 1.42–1.45 defaults that depend on the request version, on Do
       execFileSync('umount', [join(prefix, 'sub')]);
     });
 
-    const tryWrite = async (version: string, extra: Record<string, unknown> = {}) => {
+    const tryWrite = async (target: { port: number } | { socketPath: string }, version: string, extra: Record<string, unknown> = {}) => {
       const name = unique('rro');
-      const created = await call({ port: sidecar.apiPort }, 'POST', `/v${version}/containers/create?name=${name}`, {
+      const created = await call(target, 'POST', `/v${version}/containers/create?name=${name}`, {
         Image: state.image,
         Cmd: ['sh', '-c', 'touch /h/sub/x && echo wrote || echo refused'],
         HostConfig: { Mounts: [{ Type: 'bind', Source: prefix, Target: '/h', ReadOnly: true, ...extra }] },
       });
       if (created.status !== 201) return `create ${created.status}: ${messageOf(created)}`;
-      await call({ port: sidecar.apiPort }, 'POST', `/v${version}/containers/${name}/start`);
-      await call({ port: sidecar.apiPort }, 'POST', `/v${version}/containers/${name}/wait`);
+      await call(target, 'POST', `/v${version}/containers/${name}/start`);
+      await call(target, 'POST', `/v${version}/containers/${name}/wait`);
       const logs = text(await direct(['logs', name]));
       await call(daemon, 'DELETE', `/v1.45/containers/${name}?force=1`);
       return logs;
     };
 
-    it('on 1.45 the submount is read-only too; ReadOnlyNonRecursive, which would undo that, is refused by name', async () => {
-      const recursive = await tryWrite('1.45');
-      const optOut = await tryWrite('1.45', { BindOptions: { ReadOnlyNonRecursive: true } });
-      console.log(`read-only bind over a submount: 1.45 → ${recursive}; ReadOnlyNonRecursive → ${optOut}`);
-      expect(recursive).toBe('refused');
-      expect(optOut).toContain('HostConfig.Mounts[0].BindOptions.ReadOnlyNonRecursive');
-      expect(optOut).toContain('(rule host-mount)');
+    // The door: the daemon's default below API 1.44 (and Docker 20.10's only
+    // behaviour) makes a read-only bind read-only at its top mount only. Asked
+    // on the daemon's own socket, past the proxy, the submount is writable.
+    it('the daemon itself, at 1.41, leaves the submount writable (the attacker\'s baseline, on the raw socket)', async () => {
+      const baseline = await tryWrite(daemon, '1.41');
+      console.log(`read-only bind over a submount, raw daemon at 1.41 → ${baseline}`);
+      expect(baseline).toBe('wrote');
     });
 
-    // The daemon's own default for requests below 1.44 (and Docker 20.10's only
-    // behaviour): a read-only bind is read-only at its top mount only. The
-    // policy does not rewrite it; docs/policy.md says a read-only prefix must
-    // not contain mounts of its own. This test pins the behaviour so that a
-    // change in it is noticed.
-    it('on 1.41 the daemon makes only the top mount read-only (its version default, documented)', async () => {
-      const nonRecursive = await tryWrite('1.41');
-      console.log(`read-only bind over a submount: 1.41 → ${nonRecursive}`);
-      expect(nonRecursive).toBe('wrote');
+    it.each([
+      ['1.41', {}],
+      ['1.45', {}],
+      ['1.45', { BindOptions: { ReadOnlyNonRecursive: true } }],
+    ])('through the proxy at %s with %j: refused by name', async (version, extra) => {
+      const outcome = await tryWrite({ port: sidecar.apiPort }, version, extra);
+      console.log(`read-only bind over a submount, proxy at ${version} ${JSON.stringify(extra)} → ${outcome}`);
+      expect(outcome).toMatch(/^create 403: .*HostConfig\.Mounts\[0\]\.(Source|BindOptions\.ReadOnlyNonRecursive).*\(rule host-mount\)/);
+    });
+
+    it('through the proxy at 1.45 with ReadOnlyForceRecursive: allowed, and the submount is read-only too', async () => {
+      const outcome = await tryWrite({ port: sidecar.apiPort }, '1.45', { BindOptions: { ReadOnlyForceRecursive: true } });
+      console.log(`read-only bind over a submount, proxy at 1.45 ReadOnlyForceRecursive → ${outcome}`);
+      expect(outcome).toBe('refused');
     });
   });
 });

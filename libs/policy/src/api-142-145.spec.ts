@@ -48,6 +48,32 @@ describe('API 1.42–1.45 request fields', () => {
     expect(verdict(send('POST', '/v1.45/containers/create', mount(m), withPrefix))).toBe(expected);
   });
 
+  describe('a read-only prefix with a mount beneath the bound directory (read-only is recursive only when forced)', () => {
+    const overSubmount = new DockerPolicy({
+      daemonApiVersion: () => '1.45',
+      policy: { ...RESTRICTED, hostBindPrefixes: [{ path: '/srv/cache', readOnly: true }] },
+      resolveHostPath: (path) => path,
+      hasMountsBelow: (path) => path === '/srv/cache/x',
+    });
+    const bind = (version: string, m: Record<string, unknown>) => verdict(send('POST', `/v${version}/containers/create`, mount({ Type: 'bind', Target: '/x', ReadOnly: true, ...m }), overSubmount));
+
+    it.each([
+      ['1.41', { Source: '/srv/cache/x' }, 'host-mount HostConfig.Mounts[0].Source'],
+      ['1.45', { Source: '/srv/cache/x' }, 'host-mount HostConfig.Mounts[0].Source'],
+      ['1.43', { Source: '/srv/cache/x', BindOptions: { ReadOnlyForceRecursive: true } }, 'host-mount HostConfig.Mounts[0].Source'],
+      ['1.45', { Source: '/srv/cache/x', BindOptions: { ReadOnlyForceRecursive: true } }, 'allowed'],
+      ['1.41', { Source: '/srv/cache/y' }, 'allowed'],
+    ])('on %s, a read-only bind of %j: %s', (version, m, expected) => {
+      expect(bind(version, m)).toBe(expected);
+    });
+
+    it('refuses the Binds form of it, whose read-only cannot be forced', () => {
+      const decision = send('POST', '/v1.45/containers/create', { Image: 'b', HostConfig: { Binds: ['/srv/cache/x:/x:ro'] } }, overSubmount);
+      expect(verdict(decision)).toBe('host-mount HostConfig.Binds[0]');
+      expect(decision.allowed ? '' : decision.denial.reason).toMatch(/mounts beneath it/);
+    });
+  });
+
   it.each([
     ['1.42 HostConfig.ConsoleSize', { Image: 'b', Tty: true, HostConfig: { ConsoleSize: [30, 100] } }, (b: any) => b.HostConfig.ConsoleSize, [30, 100]],
     ['1.44 Healthcheck.StartInterval', { Image: 'b', Healthcheck: { Test: ['CMD', 'true'], StartPeriod: 5e9, StartInterval: 1e9 } }, (b: any) => b.Healthcheck.StartInterval, 1e9],
