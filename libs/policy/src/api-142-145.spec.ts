@@ -35,6 +35,8 @@ describe('API 1.42–1.45 request fields', () => {
     ['1.45 an absolute VolumeOptions.Subpath', '/v1.45/containers/create', mount({ Type: 'volume', Source: 'vol', Target: '/v', VolumeOptions: { Subpath: '/etc' } }), 'host-mount HostConfig.Mounts[0].VolumeOptions.Subpath'],
     ['1.44 a second endpoint with DriverOpts', '/v1.45/containers/create', { Image: 'b', HostConfig: { NetworkMode: 'a' }, NetworkingConfig: { EndpointsConfig: { a: {}, b: { DriverOpts: { 'com.docker.network.endpoint.sysctls': 'x' } } } } }, 'host-namespace NetworkingConfig.EndpointsConfig.b.DriverOpts'],
     ['1.44 the host network as a second endpoint', '/v1.45/containers/create', { Image: 'b', HostConfig: { NetworkMode: 'a' }, NetworkingConfig: { EndpointsConfig: { a: {}, host: {} } } }, 'host-namespace NetworkingConfig.EndpointsConfig.host'],
+    ['1.42 a Windows device in <IDType>://<ID> form', '/v1.45/containers/create', { Image: 'b', HostConfig: { Devices: [{ PathOnHost: 'vpci-location-path://PCIROOT(0)', PathInContainer: '', CgroupPermissions: '' }] } }, 'devices HostConfig.Devices'],
+    ['1.44 service ContainerSpec.Privileges.Seccomp', '/v1.45/services/create', { TaskTemplate: { ContainerSpec: { Image: 'b', Privileges: { Seccomp: { Mode: 'unconfined' } } } } }, 'route.denied POST /services/create'],
     ['1.42 VolumeCreate ClusterVolumeSpec', '/v1.45/volumes/create', { Name: 'vol', ClusterVolumeSpec: { Group: 'g' } }, 'swarm ClusterVolumeSpec'],
   ])('refuses %s, by name', (_name, url, body, expected) => {
     expect(verdict(send('POST', url, body))).toBe(expected);
