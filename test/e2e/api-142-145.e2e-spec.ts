@@ -300,6 +300,7 @@ describeOn26('API 1.42–1.45 defaults that depend on the request version, on Do
     beforeAll(async () => {
       prefix = mkdtempSync(join(state.baseDir, 'ro-prefix-'));
       mkdirSync(join(prefix, 'sub'));
+      mkdirSync(join(prefix, 'plain'));
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'api145', join(prefix, 'sub')]);
       sidecar = await startSidecarInstance(state, 'api145', ['name: e2e-api145', 'hostBindPrefixes:', `  - ${prefix}`].join('\n'));
     });
@@ -340,6 +341,15 @@ describeOn26('API 1.42–1.45 defaults that depend on the request version, on Do
       const outcome = await tryWrite({ port: sidecar.apiPort }, version, extra);
       console.log(`read-only bind over a submount, proxy at ${version} ${JSON.stringify(extra)} → ${outcome}`);
       expect(outcome).toMatch(/^create 403: .*HostConfig\.Mounts\[0\]\.(Source|BindOptions\.ReadOnlyNonRecursive).*\(rule host-mount\)/);
+    });
+
+    it('a directory of the prefix without mounts beneath it: read-only is allowed, ReadOnlyNonRecursive refused by name', async () => {
+      const plain = await tryWrite({ port: sidecar.apiPort }, '1.41', { Source: join(prefix, 'plain') });
+      const optOut = await tryWrite({ port: sidecar.apiPort }, '1.45', { Source: join(prefix, 'plain'), BindOptions: { ReadOnlyNonRecursive: true } });
+      console.log(`read-only bind of a plain directory: 1.41 → ${plain}; ReadOnlyNonRecursive → ${optOut}`);
+      // touch /h/sub/x: there is no sub here, so the write fails either way; what matters is that it ran.
+      expect(plain).toBe('refused');
+      expect(optOut).toMatch(/^create 403: .*HostConfig\.Mounts\[0\]\.BindOptions\.ReadOnlyNonRecursive=true: a read-only bind must stay read-only under its submounts \(rule host-mount\)/);
     });
 
     it('through the proxy at 1.45 with ReadOnlyForceRecursive: allowed, and the submount is read-only too', async () => {
