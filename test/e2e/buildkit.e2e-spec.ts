@@ -92,7 +92,20 @@ describe('BuildKit sessions', () => {
     });
 
     it("a host-network build is refused by the daemon's network.host entitlement", async () => {
-      const result = await build(instance.tcpHost, ['--network=host', '-t', 'dind-test/bk-nethost'], context(`FROM ${state.image}\nRUN echo x\n`));
+      const dir = context(`FROM ${state.image}\nRUN echo x\n`);
+      if (process.env.DIND_E2E_ENGINE === '26') {
+        // Docker 26.1 refuses the entitlement in Solve but its status stream
+        // (started with context.TODO()) waits for a job that never registers:
+        // the request hangs instead of failing. Judged by the daemon: no image.
+        const hung = await docker(CLI_20, instance.tcpHost, ['build', '--progress=plain', '--network=host', '-t', 'dind-test/bk-nethost', dir], { env: BUILDKIT, timeoutMs: 15_000 }).then(
+          (result) => `exited ${result.code}: ${result.stderr}`,
+          (error: Error) => error.message,
+        );
+        expect(hung).toMatch(/timed out|exited [1-9]/);
+        expect((await rawRequest({ socketPath: join(state.runDir, 'docker.sock') }, 'GET', '/images/dind-test/bk-nethost/json')).status).toBe(404);
+        return;
+      }
+      const result = await build(instance.tcpHost, ['--network=host', '-t', 'dind-test/bk-nethost'], dir);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain('granting entitlement network.host is not allowed by build daemon configuration');
     });
@@ -100,10 +113,16 @@ describe('BuildKit sessions', () => {
     // dockerd 20.10's built-in Dockerfile frontend does not know RUN --network
     // or --security (those need a `# syntax=` frontend image, and no registry is
     // reachable here): the instruction itself is refused before any entitlement.
-    it.each([['--network=host'], ['--security=insecure']])('RUN %s does not get past the built-in frontend', async (flag) => {
+    // Docker 26's built-in frontend knows RUN --network, and the daemon's
+    // network.host entitlement refuses it; it still does not know --security.
+    const onEngine26 = process.env.DIND_E2E_ENGINE === '26';
+    it.each([
+      ['--network=host', onEngine26 ? /failed to load LLB: network\.host is not allowed/ : /dockerfile parse error line 2: Unknown flag: network/],
+      ['--security=insecure', onEngine26 ? /dockerfile parse error on line 2: unknown flag: security/ : /dockerfile parse error line 2: Unknown flag: security/],
+    ])('RUN %s does not get past the frontend or the entitlement', async (flag, refusal) => {
       const result = await build(instance.tcpHost, ['-t', 'dind-test/bk-flag'], context(`FROM ${state.image}\nRUN ${flag} echo x\n`));
       expect(result.code).not.toBe(0);
-      expect(result.stderr).toMatch(/dockerfile parse error line 2: Unknown flag: (network|security)/);
+      expect(result.stderr).toMatch(refusal);
     });
 
     it('the 28.x CLI has no buildx plugin here, so cannot use BuildKit at all', async () => {

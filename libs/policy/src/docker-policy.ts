@@ -33,6 +33,8 @@ export interface DockerPolicyOptions {
   readonly resolveHostPath?: (path: string) => string | undefined;
   /** IDs of the daemon's host-driver networks, as last read from the daemon. */
   readonly hostNetworkIds?: () => readonly string[];
+  /** Whether a host directory has mounts beneath it; only consulted for read-only host bind prefixes. */
+  readonly hasMountsBelow?: (path: string) => boolean;
 }
 
 // Refusals about the request's form rather than its content: ambiguous or
@@ -63,6 +65,7 @@ export class DockerPolicy {
       options: options.policy ?? RESTRICTED,
       resolveHostPath: options.resolveHostPath ?? ((path) => path),
       hostNetworkIds: options.hostNetworkIds ?? (() => []),
+      hasMountsBelow: options.hasMountsBelow,
     };
   }
 

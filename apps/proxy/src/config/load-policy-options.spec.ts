@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPolicyOptions } from './load-policy-options';
+import { hasMountsBelow, loadPolicyOptions } from './load-policy-options';
 
 const file = (name: string, text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'policy-')), name);
@@ -26,5 +26,12 @@ describe('loadPolicyOptions', () => {
     ['an invalid option', file('bad.yaml', 'allowedCapabilities: [SYS_ADMIN]\n'), /allowedCapabilities\[0\]: SYS_ADMIN amounts to root/],
   ])('fails start-up on %s with a precise message', (_name, path, message) => {
     expect(() => loadPolicyOptions(path)).toThrow(message);
+  });
+});
+
+describe('hasMountsBelow (this process\'s mount table)', () => {
+  it('sees the mounts beneath / (/proc at least) and none beneath a fresh directory', () => {
+    expect(hasMountsBelow('')).toBe(true);
+    expect(hasMountsBelow(mkdtempSync(join(tmpdir(), 'no-mounts-')))).toBe(false);
   });
 });

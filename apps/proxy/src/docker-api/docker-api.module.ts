@@ -12,6 +12,7 @@ import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
+import { hasMountsBelow } from '../config/load-policy-options';
 import { HijackHandler } from './hijack.handler';
 import { UpstreamProxy } from './upstream-proxy.service';
 import { UpstreamPool } from '../upstream/upstream-pool';
@@ -44,7 +45,7 @@ export class DockerApiModule {
         { provide: DindMetrics, useValue: metrics },
         { provide: UpstreamPool, useValue: pool },
         { provide: ClientLimits, useValue: limits },
-        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds }) },
+        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds, hasMountsBelow }) },
         DialTargetChecker,
         ContainerReferenceChecker,
         ContainerCountChecker,

@@ -15,6 +15,8 @@ export interface RuleContext {
   readonly resolveHostPath: (path: string) => string | undefined;
   /** IDs of the daemon's host-driver networks: the daemon also accepts a network by ID or ID prefix. */
   readonly hostNetworkIds: () => readonly string[];
+  /** Whether a host directory has other mounts beneath it (true when that cannot be read); absent: none. */
+  readonly hasMountsBelow?: (path: string) => boolean;
 }
 
 /**

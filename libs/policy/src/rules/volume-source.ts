@@ -95,13 +95,20 @@ export function checkMounts(value: unknown, context: RuleContext): Finding | und
       if (finding) return finding;
       if (!isAbsent(mount.TmpfsOptions)) return { reason: 'a volume mount takes no tmpfs options', field: `${field}.TmpfsOptions`, value: mount.TmpfsOptions };
     } else if (mount.Type === 'bind' && context.options.hostBindPrefixes.length > 0) {
-      const reason = typeof mount.Source === 'string' ? hostBindRefusal(mount.Source, mount.ReadOnly === true, context) : 'a bind mount needs a source';
-      if (reason) return { reason, field: `${field}.Source`, value: mount.Source };
       const options = (mount.BindOptions ?? {}) as Record<string, unknown>;
+      const forceRecursive = options.ReadOnlyForceRecursive === true && context.apiMinor >= 44;
+      const reason = typeof mount.Source === 'string' ? hostBindRefusal(mount.Source, mount.ReadOnly === true, context, forceRecursive) : 'a bind mount needs a source';
+      if (reason) return { reason, field: `${field}.Source`, value: mount.Source };
       if (!['', 'private', 'rprivate', undefined, null].includes(options.Propagation as string)) {
         return { reason: 'bind propagation may only be private', field: `${field}.BindOptions.Propagation`, value: options.Propagation };
       }
       if (options.CreateMountpoint === true) return { reason: 'creating host directories is not allowed', field: `${field}.BindOptions.CreateMountpoint`, value: true };
+      // API 1.44+: a read-only bind is read-only under its submounts too (kernel
+      // 5.12+); this option asks for the old behaviour, where a mount inside a
+      // read-only prefix stays writable.
+      if (options.ReadOnlyNonRecursive === true) {
+        return { reason: 'a read-only bind must stay read-only under its submounts', field: `${field}.BindOptions.ReadOnlyNonRecursive`, value: true };
+      }
       return checkTarget(mount, field);
     } else {
       return {
@@ -129,7 +136,7 @@ const under = (path: string, prefix: string) => path === prefix || path.startsWi
  * and after symlinks are resolved (a symlink planted in a shared cache must not
  * lead out of it), and read-only where the prefix says so.
  */
-function hostBindRefusal(path: string, readOnly: boolean, context: RuleContext): string | undefined {
+function hostBindRefusal(path: string, readOnly: boolean, context: RuleContext, forceRecursive = false): string | undefined {
   const prefixes = context.options.hostBindPrefixes;
   const listed = prefixes.map((p) => `${p.path}${p.readOnly ? ' (read-only)' : ''}`).join(', ');
   if (path.split('/').slice(1).some((segment) => segment === '' || segment === '.' || segment === '..')) {
@@ -140,6 +147,12 @@ function hostBindRefusal(path: string, readOnly: boolean, context: RuleContext):
   const prefix = prefixes.find((p) => under(path, p.path) && under(resolved, p.path));
   if (!prefix) return `host paths may only be mounted from ${listed}`;
   if (prefix.readOnly && !readOnly) return `${prefix.path} may only be mounted read-only (add :ro)`;
+  // Read-only reaches a mount beneath the bind only when the daemon makes it
+  // recursive: never on Docker 20.10 nor below API 1.44, and from 1.44 only where
+  // kernel and runtime can (it falls back silently unless forced).
+  if (prefix.readOnly && !forceRecursive && context.hasMountsBelow?.(resolved) === true) {
+    return `${path} has mounts beneath it, which a read-only bind would leave writable (use Mounts with BindOptions.ReadOnlyForceRecursive on API 1.44+)`;
+  }
   return undefined;
 }
 
