@@ -72,20 +72,18 @@ const checkCpuQuota =
     return nano > max ? `CpuQuota/CpuPeriod amounts to ${cpus(nano)}; at most ${cpus(max)} are allowed (resources.cpus.max)` : undefined;
   };
 
-/** Limits every container gets at create, after the defaults are settled. */
-export const CREATE_LIMIT_RULES: readonly FieldRule[] = [
+// The ceilings, read at create (after the defaults are settled) or at update
+// (where absent and 0 mean "unchanged", which only the CPU quota reads differently).
+const limitRules = (at: 'create' | 'update'): readonly FieldRule[] => [
   { rule: 'resources', field: 'PidsLimit', check: checkPidsLimit },
   { rule: 'resources', field: 'Memory', check: checkMemory },
   { rule: 'resources', field: 'MemorySwap', check: checkMemorySwap },
   { rule: 'resources', field: 'NanoCpus', check: checkNanoCpus },
-  { rule: 'resources', field: 'CpuQuota', check: checkCpuQuota('create') },
+  { rule: 'resources', field: 'CpuQuota', check: checkCpuQuota(at) },
 ];
 
+/** Limits every container gets at create, after the defaults are settled. */
+export const CREATE_LIMIT_RULES = limitRules('create');
+
 /** The same ceilings at `POST /containers/{id}/update`, where absent and 0 mean "unchanged". */
-export const UPDATE_LIMIT_RULES: readonly FieldRule[] = [
-  { rule: 'resources', field: 'PidsLimit', check: checkPidsLimit },
-  { rule: 'resources', field: 'Memory', check: checkMemory },
-  { rule: 'resources', field: 'MemorySwap', check: checkMemorySwap },
-  { rule: 'resources', field: 'NanoCpus', check: checkNanoCpus },
-  { rule: 'resources', field: 'CpuQuota', check: checkCpuQuota('update') },
-];
+export const UPDATE_LIMIT_RULES = limitRules('update');
