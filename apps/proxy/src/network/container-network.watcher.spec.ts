@@ -84,6 +84,22 @@ describe('ContainerNetworkWatcher', () => {
     gateway.destroy();
   });
 
+  it("keeps the host's connections from a bridge whose gateway the daemon does not report (a first start), and cuts the containers'", async () => {
+    // On a first start the default bridge's IPAM config has a subnet and no
+    // gateway; the gateway is still the host's, at the subnet's first address.
+    networks = [...networks, { Name: 'first-start', Id: 'g1', Driver: 'bridge', IPAM: { Config: [{ Subnet: '127.0.1.0/29' }] } }];
+    await watcher.refresh();
+    const gateway = await open('127.0.1.1');
+    const container = await open('127.0.1.2');
+    container.on('error', () => undefined);
+    await closed(container);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gateway.destroyed).toBe(false);
+    gateway.destroy();
+    networks = networks.filter((network) => (network as { Name: string }).Name !== 'first-start');
+    await watcher.refresh();
+  });
+
   it('follows the events again after the stream ends (a daemon restart) and re-reads the networks then', async () => {
     networks = networks.filter((network) => (network as { Name: string }).Name !== 'fresh');
     eventStreams[0].destroy();

@@ -3,6 +3,7 @@ import { getFromDaemon, UpstreamAddress } from '@dind/daemon';
 import { isInsideSubnets, parseSubnet, Subnet } from '@dind/policy';
 import { Server, Socket } from 'node:net';
 import { DaemonEventsFollower } from './daemon-events.follower';
+import { bindProbe, ownAddresses } from './local-address';
 
 interface NetworkSummary {
   readonly Name: string;
@@ -23,8 +24,9 @@ interface NetworkSummary {
 export class ContainerNetworkWatcher {
   private readonly logger = new Logger('network-position');
   private subnets: Subnet[] = [];
-  // The gateway is the host's own address on a bridge: connections from it are
-  // the host's, not a container's (which cannot complete a handshake from it).
+  // The host's own addresses inside those subnets (the bridges' gateways):
+  // connections from them are the host's, not a container's (which cannot
+  // complete a handshake from an address the host owns).
   private gateways = new Set<string>();
   private hostIds: string[] = [];
   private timer?: NodeJS.Timeout;
@@ -98,10 +100,11 @@ export class ContainerNetworkWatcher {
       const networks = await this.listNetworks();
       this.hostIds = networks.filter((network) => network.Driver === 'host' || network.Name === 'host').map((network) => network.Id);
       const configs = networks.flatMap((network) => network.IPAM?.Config ?? []);
-      this.subnets = configs
+      const subnets = configs
         .map((config) => (config.Subnet ? parseSubnet(config.Subnet) : undefined))
         .filter((subnet): subnet is Subnet => subnet !== undefined);
-      this.gateways = new Set(configs.map((config) => config.Gateway).filter((gateway): gateway is string => !!gateway));
+      this.gateways = await hostAddressesInside(subnets, configs.map((config) => config.Gateway));
+      this.subnets = subnets;
       for (const socket of this.open) if (this.cutIfInside(socket, 'cut-container-client')) this.open.delete(socket);
     } catch (error) {
       // Keep the last known list: a daemon restart must not open the door.
@@ -114,5 +117,24 @@ export class ContainerNetworkWatcher {
     if (answer.status !== 200 || !Array.isArray(answer.body)) throw new Error(`GET /networks answered ${answer.status}`);
     return answer.body as NetworkSummary[];
   }
+}
 
+const toDotted = (value: number): string => [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.');
+
+/**
+ * The addresses this namespace owns inside the subnets. The daemon reports a
+ * bridge's gateway only when it was configured (on a first start, with no
+ * bridge yet, the default bridge's IPAM config has none); unconfigured, the
+ * daemon's allocator gives the gateway the subnet's first host address. Each
+ * candidate counts only if it can be bound here: what it is, not what it is
+ * called.
+ */
+async function hostAddressesInside(subnets: readonly Subnet[], configured: ReadonlyArray<string | undefined>): Promise<Set<string>> {
+  const candidates = new Set<string>();
+  for (const address of configured) if (address) candidates.add(address);
+  for (const subnet of subnets) if (subnet.mask !== 0xffffffff) candidates.add(toDotted((subnet.base + 1) >>> 0));
+  for (const address of ownAddresses()) if (isInsideSubnets(address, subnets)) candidates.add(address);
+  const owned = new Set<string>();
+  for (const address of candidates) if (await bindProbe(address)) owned.add(address);
+  return owned;
 }

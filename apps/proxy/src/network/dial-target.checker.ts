@@ -1,8 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { deny, DialTarget, forbiddenHostReason, PolicyDenial } from '@dind/policy';
 import { lookup } from 'node:dns/promises';
-import { createServer, isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
+import { bindProbe, LocalAddressProbe, ownAddresses } from './local-address';
 
 /** Resolves a host name to its addresses (all of them, as the daemon's resolver could pick any). */
 export type HostResolver = (name: string) => Promise<readonly string[]>;
@@ -14,27 +14,7 @@ const LOOKUP_TIMEOUT_MS = 3000;
 
 const systemResolver: HostResolver = async (name) => (await lookup(name, { all: true, verbatim: true })).map((entry) => entry.address);
 
-/** Whether an address belongs to this network namespace (which is the daemon's too). */
-export type LocalAddressProbe = (address: string) => Promise<boolean>;
 export const LOCAL_ADDRESS_PROBE = 'LOCAL_ADDRESS_PROBE';
-
-// os.networkInterfaces() leaves out interfaces that are down, such as an inner
-// bridge without containers, yet the daemon can still dial their addresses (and
-// reach the proxy through them). Binding tells exactly: only a local address
-// can be bound.
-const bindProbe: LocalAddressProbe = (address) =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host: address, port: 0, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-
-/** The addresses of the interfaces that are up: the cheap first look. */
-const ownAddresses = (): string[] =>
-  Object.values(networkInterfaces())
-    .flat()
-    .map((info) => info?.address)
-    .filter((address): address is string => !!address);
 
 /** 'host', 'host:port', '[v6]:port' → the name or address alone. */
 function hostNameOf(host: string): string {
