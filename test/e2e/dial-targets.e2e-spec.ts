@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { bridgeGateway } from '../support/bridge-gateway';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
 import { messageOf, rawRequest } from '../support/raw-http';
@@ -31,9 +32,8 @@ describe.each(state.clis.map((cli) => [cli]))('hosts the daemon would dial, reso
   });
 
   it("refuses a pull from the inner bridge's gateway, one of the service's own addresses", async () => {
-    const bridgeGateway = text(await run(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}']));
-    expect(bridgeGateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    const result = await run(['pull', `${bridgeGateway}:${state.apiPort}/team/app`]);
+    const gateway = await bridgeGateway(cli, state.tcpHost, 'bridge');
+    const result = await run(['pull', `${gateway}:${state.apiPort}/team/app`]);
     expect(result.stderr).toContain("the service's own addresses are not allowed (rule remote-address)");
   });
 });

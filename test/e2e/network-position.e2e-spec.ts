@@ -1,3 +1,4 @@
+import { bridgeGateway } from '../support/bridge-gateway';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
 
@@ -5,8 +6,7 @@ const state = e2eState();
 const cli = state.clis[0];
 const adminPort = new URL(state.adminUrl).port;
 const run = (args: string[]) => docker(cli, state.tcpHost, args);
-const gatewayOf = async (network: string) =>
-  text(await run(['network', 'inspect', network, '--format', '{{(index .IPAM.Config 0).Gateway}}']));
+const gatewayOf = (network: string) => bridgeGateway(cli, state.tcpHost, network);
 
 // From inside a container, fetch the Docker API and the admin API via the gateway.
 const probe = (network: string, gateway: string) =>

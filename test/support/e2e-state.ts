@@ -18,6 +18,8 @@ export interface E2eState {
   readonly adminToken: string;
   /** What the service was started with, to start it again. */
   readonly serviceEnv: Record<string, string>;
+  /** Set when the run found no docker0 and no daemon chains: the teardown removes what the run's daemon made. */
+  readonly networkTraces?: { readonly forwardPolicy: string };
 }
 
 export const STATE_FILE = join(__dirname, '..', '..', '.test-run', 'state.json');

@@ -9,6 +9,7 @@ import { E2eState, STATE_FILE } from './e2e-state';
 import { buildBusyboxRootfs } from './test-image';
 import { existsSync } from 'node:fs';
 import { processesMentioning } from './leftovers';
+import { daemonNetworkTracesPresent, forwardPolicy } from './daemon-network-traces';
 
 export const SERVICE_ENTRY = join(__dirname, '..', '..', 'dist', 'apps', 'proxy', 'apps', 'proxy', 'src', 'main.js');
 const CLIS = ['/usr/bin/docker', '/usr/local/bin/docker'].filter((cli) => existsSync(cli));
@@ -76,6 +77,7 @@ export default async function globalSetup(): Promise<void> {
   if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run npm run build first`);
   if (CLIS.length === 0) throw new Error('no docker CLI found (apt-get install docker.io)');
   refuseForeignDaemons();
+  const networkTraces = daemonNetworkTracesPresent() ? undefined : { forwardPolicy: forwardPolicy() };
   const baseDir = mkdtempSync(join(tmpdir(), 'dind-e2e-'));
   const runDir = join(baseDir, 'run');
   const socketPath = join(baseDir, 'api', 'docker.sock');
@@ -125,6 +127,7 @@ export default async function globalSetup(): Promise<void> {
     clis: CLIS,
     adminToken,
     serviceEnv,
+    networkTraces,
   };
   mkdirSync(dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));

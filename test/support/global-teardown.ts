@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { e2eState, STATE_FILE } from './e2e-state';
 import { isAlive, mountsUnder, processesMentioning } from './leftovers';
+import { removeDaemonNetworkTraces } from './daemon-network-traces';
 
 /**
  * Stops the service if a spec did not already, then makes sure nothing of the
- * run is left: no process naming its directory, no mount under it.
+ * run is left: no process naming its directory, no mount under it, and (when
+ * the run found none) none of the daemon's bridges and iptables chains.
  */
 export default async function globalTeardown(): Promise<void> {
   if (!existsSync(STATE_FILE)) return;
@@ -31,6 +33,7 @@ export default async function globalTeardown(): Promise<void> {
       // Unmounted with its parent.
     }
   }
+  if (state.networkTraces) removeDaemonNetworkTraces(state.networkTraces.forwardPolicy);
   if (process.env.KEEP_E2E_DIR !== '1') rmSync(state.baseDir, { recursive: true, force: true });
   rmSync(STATE_FILE, { force: true });
 }
