@@ -11,4 +11,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testSequencer: '<rootDir>/test/support/supervisor-last.sequencer.js',
   testTimeout: 120000,
+  // A handle a failed spec left open (a client socket, a timer) must turn the
+  // run red at once, not hold CI until its deadline; jest still names it.
+  forceExit: true,
 };
