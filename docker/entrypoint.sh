@@ -62,6 +62,14 @@ if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
   fi
 fi
 
+# dockerd sets up its bridges with iptables. Debian's default backend is
+# nf_tables; on a host kernel without it, use the legacy tables.
+if ! iptables -nL >/dev/null 2>&1 && iptables-legacy -nL >/dev/null 2>&1; then
+  say "iptables (nf_tables) does not work here; using iptables-legacy"
+  update-alternatives --set iptables /usr/sbin/iptables-legacy >/dev/null
+  update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy >/dev/null 2>&1 || :
+fi
+
 # Mounts made by dockerd (volumes, overlay layers) must propagate to the
 # containers it starts.
 mount --make-rshared / 2>/dev/null || say "could not make / rshared; volume mounts may not propagate"
