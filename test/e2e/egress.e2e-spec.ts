@@ -43,7 +43,13 @@ const REDIRECTOR = [
 
 /** Packets the daemon's group had refused so far, per chain rule (IPv4). */
 function refusals(): number {
-  const listing = execFileSync('iptables', ['-w', '-nvxL', 'DIND-EGRESS'], { encoding: 'utf8' });
+  let listing: string;
+  try {
+    listing = execFileSync('iptables', ['-w', '-nvxL', 'DIND-EGRESS'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    // No chain (EGRESS_ENFORCEMENT=off): nothing refused.
+    return 0;
+  }
   return listing
     .split('\n')
     .filter((line) => line.includes('REJECT'))
@@ -69,7 +75,8 @@ describe('the daemon cannot dial the neighbourhood, however the address reaches 
     const address = text(await run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', name]));
     expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     origin = `http://${address}:8080`;
-    gateway = text(await run(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}']));
+    gateway = text(await run(['inspect', '-f', '{{.NetworkSettings.Gateway}}', name]));
+    expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     // httpd is up once the archive is served.
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && !(await fetch(`${origin}/x.tar`).then((r) => r.ok).catch(() => false))) await new Promise((r) => setTimeout(r, 200));
@@ -112,13 +119,13 @@ describe('the daemon cannot dial the neighbourhood, however the address reaches 
   });
 
   it("refuses an import redirected to the service's own API port on the bridge gateway", async () => {
-    const marker = `egress-marker-${process.pid}`;
     const before = refusals();
-    const result = await run(['import', `${origin}/cgi-bin/r?http://${gateway}:${state.apiPort}/${marker}.tar`, 'egress/redirected:2']);
+    const result = await run(['import', `${origin}/cgi-bin/r?http://${gateway}:${state.apiPort}/x.tar`, 'egress/redirected:2']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/connection refused|connection reset/);
+    // The service itself cuts connections from the bridge's addresses before it
+    // records them, so its log cannot tell; the rule's counter can.
     expect(refusals()).toBeGreaterThan(before);
-    expect(readFileSync(state.serviceLog, 'utf8')).not.toContain(marker);
   });
 
   it('refuses a classic build whose ADD URL redirects to loopback: the listener records nothing', async () => {
@@ -138,9 +145,17 @@ describe('the daemon cannot dial the neighbourhood, however the address reaches 
     await run(['rmi', 'egress/added:2']);
   });
 
+  it("gives what dockerd creates for a container root's group, not the egress group", async () => {
+    const volume = `egress-vol-${process.pid}`;
+    const result = await run(['run', '--rm', '-v', `${volume}:/made-by-volume`, '--tmpfs', '/made-by-tmpfs', '-w', '/made-by-workdir', state.image,
+      'stat', '-c', '%n %u:%g', '/made-by-volume', '/made-by-tmpfs', '/made-by-workdir', '/etc/hosts', '/etc/resolv.conf', '/etc/hostname']);
+    await run(['volume', 'rm', volume]);
+    expect(text(result).split('\n')).toEqual(['/made-by-volume', '/made-by-tmpfs', '/made-by-workdir', '/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].map((path) => `${path} 0:0`));
+  });
+
   it("leaves containers' own traffic alone: a container still reaches a listener on the gateway", async () => {
     const before = everywhere.connections.length;
-    const result = await run(['run', '--rm', state.image, 'wget', '-q', '-T', '5', '-O', '/dev/null', `http://${gateway}:${everywherePort}/`]);
+    const result = await run(['run', '--rm', state.image, 'wget', '-q', '-T', '5', '-O-', `http://${gateway}:${everywherePort}/`]);
     expect(result.code).toBe(0);
     expect(everywhere.connections).toHaveLength(before + 1);
   });
