@@ -155,8 +155,9 @@ describe('the daemon cannot dial the neighbourhood, however the address reaches 
 
   it("leaves containers' own traffic alone: a container still reaches a listener on the gateway", async () => {
     const before = everywhere.connections.length;
-    const result = await run(['run', '--rm', state.image, 'wget', '-q', '-T', '5', '-O-', `http://${gateway}:${everywherePort}/`]);
-    expect(result.code).toBe(0);
+    // busybox wget exited 139 (SIGSEGV) against this listener, on 20.10 and 26; nc only connects.
+    const result = await run(['run', '--rm', state.image, 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${gateway} ${everywherePort}`]);
+    expect(result.stdout.toString()).toContain('200 OK');
     expect(everywhere.connections).toHaveLength(before + 1);
   });
 });
