@@ -5,6 +5,7 @@ import { docker, text } from '../support/docker-cli';
 import { e2eState, STATE_FILE } from '../support/e2e-state';
 import { isReady, startService, waitFor } from '../support/global-setup';
 import { isAlive, processesMentioning } from '../support/leftovers';
+import { egressTraces } from '../support/egress-traces';
 import { messageOf, rawRequest } from '../support/raw-http';
 
 let state = e2eState();
@@ -31,6 +32,11 @@ describe('the dockerd supervisor', () => {
     state = { ...state, servicePid };
     writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
     expect(readFileSync(state.serviceLog, 'utf8')).toContain('of a previous run is still running; stopping it');
+    // The killed service's egress rules were replaced, not doubled.
+    expect(egressTraces().filter((line) => line.includes('-A OUTPUT'))).toEqual([
+      expect.stringMatching(/^iptables -A OUTPUT -m owner --gid-owner \d+ -j DIND-EGRESS$/),
+      expect.stringMatching(/^ip6tables -A OUTPUT -m owner --gid-owner \d+ -j DIND-EGRESS$/),
+    ]);
     for (const id of ids) {
       const response = await fetch(`${state.adminUrl}/audit/${id}`, { headers: { Authorization: `Bearer ${state.adminToken}` } });
       expect(response.status).toBe(200);
@@ -109,6 +115,7 @@ describe('the dockerd supervisor', () => {
       expect(readFileSync(state.serviceLog, 'utf8')).toContain('"stopped"');
       expect(processesMentioning(`${state.runDir}/`)).toEqual([]);
       expect(isAlive(sibling.pid!)).toBe(true);
+      expect(egressTraces()).toEqual([]);
     } finally {
       sibling.kill('SIGKILL');
     }

@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { e2eState, STATE_FILE } from './e2e-state';
 import { isAlive, mountsUnder, processesMentioning } from './leftovers';
 import { removeDaemonNetworkTraces } from './daemon-network-traces';
+import { egressTraces, removeEgressRules } from './egress-traces';
 
 /**
  * Stops the service if a spec did not already, then makes sure nothing of the
@@ -12,13 +13,21 @@ import { removeDaemonNetworkTraces } from './daemon-network-traces';
 export default async function globalTeardown(): Promise<void> {
   if (!existsSync(STATE_FILE)) return;
   const state = e2eState();
+  let killed = false;
   if (isAlive(state.servicePid)) {
     process.kill(state.servicePid, 'SIGTERM');
     const deadline = Date.now() + 60_000;
     while (isAlive(state.servicePid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     // Its command line names no run directory, so the sweep below would miss it.
-    if (isAlive(state.servicePid)) process.kill(state.servicePid, 'SIGKILL');
+    if (isAlive(state.servicePid)) {
+      process.kill(state.servicePid, 'SIGKILL');
+      killed = true;
+    }
   }
+  // A service stopped with SIGTERM removes its egress rules itself; one that had
+  // to be killed cannot, and the machine is left as it was found either way.
+  const leftRules = egressTraces();
+  if (leftRules.length > 0) removeEgressRules();
   for (const { pid } of processesMentioning(state.baseDir)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -36,4 +45,5 @@ export default async function globalTeardown(): Promise<void> {
   if (state.networkTraces) removeDaemonNetworkTraces(state.networkTraces.forwardPolicy);
   if (process.env.KEEP_E2E_DIR !== '1') rmSync(state.baseDir, { recursive: true, force: true });
   rmSync(STATE_FILE, { force: true });
+  if (leftRules.length > 0 && !killed) throw new Error(`the service stopped but left its egress rules (removed now):\n${leftRules.join('\n')}`);
 }

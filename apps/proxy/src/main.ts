@@ -111,6 +111,7 @@ async function bootstrap(): Promise<void> {
       restartWindowMs: config.DOCKERD_RESTART_WINDOW_MS,
       watchIntervalMs: config.DOCKERD_WATCH_INTERVAL_MS,
       watchFailures: config.DOCKERD_WATCH_FAILURES,
+      egress: { enforcement: config.EGRESS_ENFORCEMENT, gid: config.DOCKERD_EGRESS_GID, denyCidrs: config.egressDenyCidrs },
     }),
     { logger },
   ));

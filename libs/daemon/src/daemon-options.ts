@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { EgressOptions } from './egress.firewall';
 
 export interface DaemonModuleOptions {
   /** `unix:///path` or `tcp://host:port` of a daemon we do not manage; unset = spawn dockerd. */
@@ -21,6 +22,8 @@ export interface DaemonModuleOptions {
   readonly watchIntervalMs?: number;
   /** This many missed pings in a row and a managed dockerd is restarted. */
   readonly watchFailures?: number;
+  /** The daemon's group and the kernel rules that bind it; unset: dockerd runs with ours and nothing is enforced. */
+  readonly egress?: EgressOptions;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: DAEMON_OPTIONS } =

@@ -47,7 +47,7 @@ class FakeRunner extends ProcessRunner {
   constructor(private readonly answers: () => boolean) {
     super();
   }
-  override spawn(_command: string, args: readonly string[], _pathFirst: readonly string[] = []): ChildProcess {
+  override spawn(_command: string, args: readonly string[], _pathFirst: readonly string[] = [], _gid?: number): ChildProcess {
     const socket = args.find((a) => a.startsWith('--host=unix://'))!.slice('--host=unix://'.length);
     const child = new FakeDockerd(socket, this.answers());
     this.spawned.push({ args, child });

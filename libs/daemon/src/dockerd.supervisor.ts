@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 import { DAEMON_OPTIONS, DaemonModuleOptions } from './daemon-options';
 import { writeDaemonConfig } from './daemon-config';
 import { pingDaemon, PingResult } from './docker-ping';
+import { EgressFirewall } from './egress.firewall';
+import { EGRESS_CHAIN } from './egress-rules';
 import { ProcessRunner } from './process-runner';
 import { describeUpstream, parseUpstream, UpstreamAddress } from './upstream-address';
 
@@ -14,6 +16,9 @@ const LEFTOVER_EXIT_WAIT_MS = 5000;
 const PING_INTERVAL_MS = 250;
 
 export type DaemonState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+
+/** How the daemon's own connections are bound: by our kernel rules, by nothing, or by the operator (a daemon we do not run). */
+export type EgressEnforcement = 'kernel' | 'off' | 'upstream';
 
 /**
  * Runs dockerd as a child process on a private socket and keeps it running:
@@ -44,6 +49,8 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   readonly upstream: UpstreamAddress;
   readonly managed: boolean;
   private readonly paths: { socket: string; execRoot: string; pidfile: string; config: string };
+  private readonly firewall?: EgressFirewall;
+  readonly egressEnforcement: EgressEnforcement;
 
   constructor(
     @Inject(DAEMON_OPTIONS) private readonly options: DaemonModuleOptions,
@@ -57,6 +64,8 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     };
     this.managed = !options.upstream;
     this.upstream = options.upstream ? parseUpstream(options.upstream) : { socketPath: this.paths.socket };
+    this.egressEnforcement = !this.managed ? 'upstream' : options.egress?.enforcement === 'kernel' ? 'kernel' : 'off';
+    if (this.egressEnforcement === 'kernel') this.firewall = new EgressFirewall(options.egress!, processes);
   }
 
   /** The daemon's API version as reported by its last successful ping. */
@@ -81,7 +90,13 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     this.state = 'starting';
     if (this.managed) {
       await this.prepareRunDir();
+      this.bindEgress();
       this.spawnDaemon();
+    } else if (this.restarts === 0) {
+      this.logger.warn(
+        `egress not enforced: the daemon at ${describeUpstream(this.upstream)} is not ours (DOCKER_UPSTREAM); ` +
+          'only the request-time checks hold unless its host refuses its connections (docs/policy.md)',
+      );
     }
     await this.waitUntilReady(this.options.startTimeoutMs);
     this.startupSeconds = (Date.now() - started) / 1000;
@@ -116,6 +131,13 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       }
     }
     if (this.managed) await this.reapLeftovers();
+    if (this.firewall) {
+      try {
+        this.firewall.remove();
+      } catch (error) {
+        this.logger.error(`cannot remove the egress rules: ${(error as Error).message}`);
+      }
+    }
     this.state = 'stopped';
   }
 
@@ -153,6 +175,29 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     rmSync(this.paths.pidfile, { force: true });
   }
 
+  /**
+   * Before dockerd starts (and again before every restart: nothing of the daemon
+   * runs then): the kernel refuses every connection its group opens to this
+   * namespace's neighbourhood. A rule that cannot be installed stops start-up;
+   * only EGRESS_ENFORCEMENT=off starts the daemon without them.
+   */
+  private bindEgress(): void {
+    if (this.firewall) {
+      try {
+        this.firewall.install();
+      } catch (error) {
+        throw new Error(
+          `cannot install the egress rules, so dockerd is not started: ${(error as Error).message} ` +
+            '(EGRESS_ENFORCEMENT=off starts it with the request-time checks alone)',
+        );
+      }
+      const tools = this.firewall.families().map((family) => (family === 4 ? 'iptables' : 'ip6tables'));
+      this.logger.log(`egress enforced by the kernel: chain ${EGRESS_CHAIN} for group ${this.options.egress!.gid} (${tools.join(', ')})`);
+    } else {
+      this.logger.warn('egress not enforced (EGRESS_ENFORCEMENT=off): only the request-time checks refuse what the daemon dials');
+    }
+  }
+
   private spawnDaemon(): void {
     const args = [
       `--host=unix://${this.paths.socket}`,
@@ -163,7 +208,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       ...this.options.extraArgs,
     ];
     this.logger.log(`starting ${this.options.dockerdPath} ${args.join(' ')}`);
-    const child = this.processes.spawn(this.options.dockerdPath, args, engineDirectories(this.options.dockerdPath));
+    const child = this.processes.spawn(this.options.dockerdPath, args, engineDirectories(this.options.dockerdPath), this.options.egress?.gid);
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;

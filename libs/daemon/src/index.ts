@@ -4,5 +4,7 @@ export * from './daemon-options';
 export * from './daemon.module';
 export * from './dockerd.supervisor';
 export * from './docker-ping';
+export * from './egress-rules';
+export * from './egress.firewall';
 export * from './process-runner';
 export * from './upstream-address';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 // What dockerd and the containerd it starts need from the environment, and
@@ -26,11 +26,22 @@ export function namesPathUnder(args: readonly string[], dir: string): boolean {
 /** The side effects of running processes, behind one seam so the supervisor's logic can be tested with a fake. */
 @Injectable()
 export class ProcessRunner {
-  /** `pathFirst`: directories searched before the inherited PATH (an engine's own containerd and shims). */
-  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = []): ChildProcess {
+  /**
+   * `pathFirst`: directories searched before the inherited PATH (an engine's own
+   * containerd and shims). `gid`: the group the process and all it starts run
+   * with (the supplementary groups are dropped with it).
+   */
+  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = [], gid?: number): ChildProcess {
     const env = childEnvironment(process.env);
     if (pathFirst.length > 0) env.PATH = [...pathFirst, env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'].join(':');
-    return spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    return spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(gid === undefined ? {} : { gid }) });
+  }
+
+  /** Runs a short command to completion (iptables); a command that cannot be run reports code 127. */
+  run(command: string, args: readonly string[]): { code: number; stdout: string; stderr: string } {
+    const result = spawnSync(command, [...args], { encoding: 'utf8', timeout: 30_000 });
+    if (result.error) return { code: 127, stdout: '', stderr: result.error.message };
+    return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
   }
 
   kill(pid: number, signal: NodeJS.Signals): boolean {

@@ -84,6 +84,23 @@ export class AppConfig {
   DOCKERD_WATCH_FAILURES = 3;
 
   /**
+   * kernel: dockerd runs with DOCKERD_EGRESS_GID and iptables/ip6tables rules
+   * refuse every connection that group opens to this namespace's own addresses,
+   * loopback, link-local, unspecified and EGRESS_DENY_CIDRS (start-up fails if
+   * they cannot be installed); off: the request-time checks alone.
+   */
+  @IsIn(['kernel', 'off'])
+  EGRESS_ENFORCEMENT: 'kernel' | 'off' = 'kernel';
+
+  /** The group dockerd and everything it starts run with: what the egress rules match. No group of that id needs to exist. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(4_294_967_294)
+  DOCKERD_EGRESS_GID = 2375;
+
+  /** More networks the daemon never dials, comma-separated (a cluster's service and pod networks). */
+  @IsString()
+  EGRESS_DENY_CIDRS = '';
+
+  /**
    * The service's own OOM score adjustment (-1000…1000): it shares its memory
    * limit with tenant containers, and the OOM killer should pick one of those.
    */
@@ -189,4 +206,7 @@ export class AppConfig {
 
   /** Derived: DOCKERD_ARGS plus command-line arguments. */
   dockerdArgs: string[] = [];
+
+  /** Derived: EGRESS_DENY_CIDRS, split. */
+  egressDenyCidrs: string[] = [];
 }

@@ -45,8 +45,22 @@ describe('loadAppConfig', () => {
     [{ DOCKERD_RUN_DIR: '/var/run' }, /DOCKERD_RUN_DIR=\/var\/run: must be a directory/],
     [{ HOST: 'example.com' }, /HOST="example.com": must be an IP address/],
     [{ ADMIN_HOST: '127.evil.example' }, /ADMIN_HOST="127.evil.example": must be an IP address/],
+    [{ EGRESS_ENFORCEMENT: 'iptables' }, /EGRESS_ENFORCEMENT="iptables"/],
+    [{ EGRESS_ENFORCEMENT: '' }, /EGRESS_ENFORCEMENT=""/],
+    [{ DOCKERD_EGRESS_GID: '0' }, /DOCKERD_EGRESS_GID="0"/],
+    [{ DOCKERD_EGRESS_GID: 'docker' }, /DOCKERD_EGRESS_GID="docker"/],
+    [{ EGRESS_DENY_CIDRS: '10.96.0.0/12,10.244.0.0' }, /EGRESS_DENY_CIDRS: "10.244.0.0" is not an address\/prefix/],
   ])('refuses %j at start-up', (env, message) => {
     expect(() => loadAppConfig(env, [])).toThrow(message);
+  });
+
+  it('enforces egress in the kernel by default, for group 2375', () => {
+    expect(loadAppConfig({}, [])).toMatchObject({ EGRESS_ENFORCEMENT: 'kernel', DOCKERD_EGRESS_GID: 2375, egressDenyCidrs: [] });
+  });
+
+  it('reads the egress settings', () => {
+    const config = loadAppConfig({ EGRESS_ENFORCEMENT: 'off', DOCKERD_EGRESS_GID: '4000', EGRESS_DENY_CIDRS: '10.96.0.0/12, fd00::/8' }, []);
+    expect(config).toMatchObject({ EGRESS_ENFORCEMENT: 'off', DOCKERD_EGRESS_GID: 4000, egressDenyCidrs: ['10.96.0.0/12', 'fd00::/8'] });
   });
 
   it.each([['660'], ['600'], ['640']])('accepts SOCKET_MODE=%s', (mode) => {

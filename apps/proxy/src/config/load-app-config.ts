@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { parseDenyCidrs } from '@dind/daemon';
 import { AppConfig } from './app-config';
 import { dockerdArgumentProblems } from './dockerd-flags';
 import { listenerProblems } from './listener-settings';
@@ -28,6 +29,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): 
   }
   if (config.PORT !== '' && (Number(config.PORT) < 1 || Number(config.PORT) > 65535)) problems.push(`PORT=${config.PORT}: out of range`);
   problems.push(...listenerProblems(config));
+  const deny = parseDenyCidrs(config.EGRESS_DENY_CIDRS);
+  config.egressDenyCidrs = deny.cidrs;
+  problems.push(...deny.problems);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
 }
