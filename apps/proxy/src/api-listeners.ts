@@ -195,7 +195,10 @@ export class ApiListeners {
       onRequest,
     );
     server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      this.logger.warn({ event: 'tls-refused', client: socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined, error: error.code ?? error.message });
+      // A client that hangs up during the handshake is no news; one that fails it (no certificate, another CA, old TLS) is.
+      const entry = { event: 'tls-refused', client: socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown', error: error.code ?? error.message };
+      if (error.code === 'ECONNRESET') this.logger.debug(entry);
+      else this.logger.warn(entry);
     });
     // minVersion is part of the secure context: a reload must not drop it.
     watcher.start((secure) => server.setSecureContext({ ...secure, minVersion: 'TLSv1.2' }));
