@@ -189,6 +189,10 @@ export class ApiListeners {
         requestCert: true,
         rejectUnauthorized: true,
         minVersion: 'TLSv1.2',
+        // The docker CLI ends stdin of an attach over TLS with a TCP half-close
+        // under the TLS stream, not a close_notify; without this Node would end
+        // its side at once and cut the container's output.
+        allowHalfOpen: true,
         // A handshake that never finishes holds a connection like a slow request head.
         handshakeTimeout: this.guards.headersTimeoutMs,
       },
