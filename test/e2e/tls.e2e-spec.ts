@@ -176,7 +176,11 @@ describe('TLS with docker:dind\'s DOCKER_TLS_CERTDIR', () => {
   it('keeps the CA and the client certificate across a restart: the job\'s copy goes on working', async () => {
     const ca = readFileSync(join(certDir, 'ca', 'cert.pem'), 'utf8');
     const clientCert = readFileSync(join(clientDir, 'cert.pem'), 'utf8');
+    const stopping = Date.now();
     await instance.stop();
+    // A graceful stop: the TLS listener and its certificate watcher do not hold the process.
+    expect(instance.log()).toMatch(/"stopped"|stopped/);
+    expect(Date.now() - stopping).toBeLessThan(10_000);
     instance = await start();
     expect(readFileSync(join(certDir, 'ca', 'cert.pem'), 'utf8')).toBe(ca);
     expect(readFileSync(join(clientDir, 'cert.pem'), 'utf8')).toBe(clientCert);

@@ -3,7 +3,7 @@ import { RESTRICTED } from '@dind/policy';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
+import { connect as netConnect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, ConnectionOptions, TLSSocket } from 'node:tls';
@@ -145,6 +145,21 @@ describe('ApiListeners with TLS', () => {
     const other = await exchange(await open(issueClient('runner-8')), ping);
     expect(other).toMatch(/^HTTP\/1\.1 200 OK/);
     first.destroy();
+  });
+
+  it('cuts a connection that never finishes its handshake when the shutdown grace period ends', async () => {
+    const metrics = new DindMetrics({ state: 'ready', restarts: 0 } as unknown as DockerdSupervisor, RESTRICTED);
+    const limits = new ClientLimits({ clientMaxConnections: 4, clientMaxStreams: 4, maxStreams: 4, clientMaxPooled: 4 });
+    const other = new ApiListeners(() => undefined, { destroyAll: () => undefined } as unknown as HijackHandler, () => undefined, { limits, metrics, headersTimeoutMs: 30_000, maxHeaderBytes: 8192 });
+    const otherPort = port + 1;
+    const files = { cert: join(dir, 'server', 'cert.pem'), key: join(dir, 'server', 'key.pem'), ca: join(dir, 'server', 'ca.pem') };
+    await other.listen({ port: otherPort, host: '127.0.0.1', socketMode: 0o660, tls: { files, reloadIntervalMs: 1000 } });
+    const silent = netConnect({ host: '127.0.0.1', port: otherPort });
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const started = Date.now();
+    await other.close(300);
+    expect(Date.now() - started).toBeLessThan(2000);
+    silent.destroy();
   });
 
   it('serves a replaced server certificate without a restart', async () => {

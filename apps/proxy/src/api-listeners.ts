@@ -65,6 +65,9 @@ export class ApiListeners {
   private readonly servers: Server[] = [];
   private readonly refused = new WeakMap<Socket, LimitRefusal>();
   private readonly watchers: TlsFilesWatcher[] = [];
+  // TCP connections under the TLS listener: the http server only learns of a
+  // connection once its handshake is done, and cannot close the others.
+  private readonly tlsTransports = new Set<Socket>();
 
   constructor(
     private readonly app: RequestListener,
@@ -132,6 +135,7 @@ export class ApiListeners {
     if (outcome === 'expired') {
       this.logger.warn(`in-flight requests still running after ${graceMs} ms; closing them`);
       for (const server of this.servers) server.closeAllConnections();
+      for (const socket of this.tlsTransports) socket.destroy();
       this.hijack.destroyAll();
       await closed;
     }
@@ -205,6 +209,10 @@ export class ApiListeners {
       else this.logger.warn(entry);
     });
     // minVersion is part of the secure context: a reload must not drop it.
+    server.on('connection', (socket: Socket) => {
+      this.tlsTransports.add(socket);
+      socket.once('close', () => this.tlsTransports.delete(socket));
+    });
     watcher.start((secure) => server.setSecureContext({ ...secure, minVersion: 'TLSv1.2' }));
     this.watchers.push(watcher);
     return server as unknown as Server;
