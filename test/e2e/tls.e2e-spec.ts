@@ -99,6 +99,13 @@ describe('TLS with docker:dind\'s DOCKER_TLS_CERTDIR', () => {
     const build = await docker(CLI_20, instance.tcpHost, ['build', '--progress=plain', '-t', tag, dir], { env: { ...tlsEnv(), DOCKER_BUILDKIT: '1' }, timeoutMs: 120_000 });
     expect(build.stderr).not.toContain('denied');
     expect(build.code).toBe(0);
+    // The session went through the upgrade path of the TLS listener, under the certificate's name.
+    const page = (await (
+      await fetch(`${instance.adminUrl}/audit?route=${encodeURIComponent('/session')}&client=${encodeURIComponent('CN=dind-service client')}&limit=5`, {
+        headers: { Authorization: `Bearer ${state.adminToken}` },
+      })
+    ).json()) as { records: { routeClass: string; decision: string }[] };
+    expect(page.records[0]).toMatchObject({ routeClass: 'hijacked', decision: 'allowed' });
     await cli(CLI_20, ['rmi', '-f', tag]);
   });
 
