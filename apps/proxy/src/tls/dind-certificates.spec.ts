@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DindCertificates } from './dind-certificates';
@@ -64,6 +64,19 @@ describe('DindCertificates', () => {
     rmSync(join(dir, 'client', 'key.pem'));
     await certificates.ensure(dir, ['DNS:docker']);
     expect(read('client', 'cert.pem')).not.toBe(before);
+    expect(cert('client', 'cert.pem').checkPrivateKey(createPrivateKey(read('client', 'key.pem')))).toBe(true);
+  }, 60_000);
+
+  it('never follows a symlink a job planted in client/: the CA key stays 0600 and is not reused', async () => {
+    const caKey = read('ca', 'key.pem');
+    rmSync(join(dir, 'client', 'key.pem'));
+    symlinkSync(join(dir, 'ca', 'key.pem'), join(dir, 'client', 'key.pem'));
+    symlinkSync(join(dir, 'ca', 'key.pem'), join(dir, 'client', `cert.pem.${process.pid}.tmp`));
+    await certificates.ensure(dir, ['DNS:docker']);
+    expect(statSync(join(dir, 'ca', 'key.pem')).mode & 0o777).toBe(0o600);
+    expect(read('ca', 'key.pem')).toBe(caKey);
+    expect(lstatSync(join(dir, 'client', 'key.pem')).isFile()).toBe(true);
+    expect(read('client', 'key.pem')).not.toBe(caKey);
     expect(cert('client', 'cert.pem').checkPrivateKey(createPrivateKey(read('client', 'key.pem')))).toBe(true);
   }, 60_000);
 

@@ -1,5 +1,5 @@
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fchmodSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpensslRunner } from './openssl.runner';
@@ -76,10 +76,7 @@ export class DindCertificates {
   }
 
   private async ensureKey(file: string, mode: number): Promise<void> {
-    if (existsSync(file) && readFileSync(file, 'utf8').includes('PRIVATE KEY')) {
-      chmodSync(file, mode);
-      return;
-    }
+    if (keepKey(file, mode)) return;
     const pem = await this.openssl.run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${KEY_BITS}`]);
     writeAtomically(file, pem, mode);
   }
@@ -135,15 +132,47 @@ export class DindCertificates {
   }
 }
 
+/**
+ * A key file is kept if it is a regular file holding a key; its mode is set
+ * through the open file. `client/` is shared with jobs that may write to it: a
+ * symlink planted there (say, to ../ca/key.pem) is never followed, so a restart
+ * can neither make the CA key readable nor be fooled into reusing it.
+ */
+function keepKey(file: string, mode: number): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    if (!fstatSync(fd).isFile() || !readFileSync(fd, 'utf8').includes('PRIVATE KEY')) return false;
+    fchmodSync(fd, mode);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function mkdirDir(dir: string, mode: number): void {
   mkdirSync(dir, { recursive: true, mode });
   chmodSync(dir, mode);
 }
 
-/** Written whole or not at all: a listener reloading the file never reads half of it. */
+/**
+ * Written whole or not at all: a listener reloading the file never reads half
+ * of it. The temporary file is created exclusively (a symlink in its place is
+ * removed, never written through), and the rename replaces whatever `file` was.
+ */
 function writeAtomically(file: string, content: string, mode: number): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode });
-  chmodSync(temporary, mode);
+  rmSync(temporary, { force: true });
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    writeFileSync(fd, content);
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, file);
 }
