@@ -1,12 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, RequestListener, Server, ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer, RequestListener, Server, ServerOptions, ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { TLSSocket } from 'node:tls';
 import { connect, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { HijackHandler } from './docker-api/hijack.handler';
 import { dockerErrorBody, writeDockerErrorToSocket } from './docker-api/docker-error.response';
 import { ClientLimits, clientKeyOf, LimitRefusal } from './limits/client-limits';
 import { DindMetrics } from './observability/dind-metrics';
+import { CertificateFiles } from './tls/dind-certificates';
+import { TlsFilesWatcher } from './tls/tls-files.watcher';
 
 /** How the listeners guard themselves against clients that hold without asking. */
 export interface ListenerGuards {
@@ -43,6 +47,13 @@ export interface ListenerSettings {
   readonly host: string;
   readonly socketPath?: string;
   readonly socketMode: number;
+  /** TLS on the TCP listener (the unix socket stays plain: its file mode guards it). */
+  readonly tls?: TlsListenerSettings;
+}
+
+export interface TlsListenerSettings {
+  readonly files: CertificateFiles;
+  readonly reloadIntervalMs: number;
 }
 
 /**
@@ -53,6 +64,10 @@ export class ApiListeners {
   private readonly logger = new Logger('listeners');
   private readonly servers: Server[] = [];
   private readonly refused = new WeakMap<Socket, LimitRefusal>();
+  private readonly watchers: TlsFilesWatcher[] = [];
+  // TCP connections under the TLS listener: the http server only learns of a
+  // connection once its handshake is done, and cannot close the others.
+  private readonly tlsTransports = new Set<Socket>();
 
   constructor(
     private readonly app: RequestListener,
@@ -63,9 +78,9 @@ export class ApiListeners {
 
   async listen(settings: ListenerSettings): Promise<void> {
     if (settings.port !== undefined) {
-      const server = this.createServer();
+      const server = this.createServer(settings.tls);
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(settings.port, settings.host, resolve));
-      this.logger.log(`Docker API listening on tcp://${settings.host}:${settings.port}`);
+      this.logger.log(`Docker API listening on tcp://${settings.host}:${settings.port}${settings.tls ? ` (TLS, client certificates verified against ${settings.tls.files.ca})` : ''}`);
     }
     if (settings.socketPath) {
       mkdirSync(dirname(settings.socketPath), { recursive: true });
@@ -89,6 +104,13 @@ export class ApiListeners {
         throw new Error(`cannot listen on ${settings.host}:${settings.port} (PORT/HOST): ${error.message}`);
       });
       await new Promise((resolve) => probe.close(resolve));
+      if (settings.tls) {
+        try {
+          new TlsFilesWatcher(settings.tls.files, settings.tls.reloadIntervalMs).read();
+        } catch (error) {
+          throw new Error(`cannot serve TLS with ${settings.tls.files.cert}, ${settings.tls.files.key} and ${settings.tls.files.ca}: ${(error as Error).message}`);
+        }
+      }
     }
     if (settings.socketPath) {
       mkdirSync(dirname(settings.socketPath), { recursive: true });
@@ -103,6 +125,7 @@ export class ApiListeners {
    * `graceMs`, then cuts whatever is left (including hijacked streams).
    */
   async close(graceMs: number): Promise<void> {
+    for (const watcher of this.watchers) watcher.stop();
     const closed = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     for (const server of this.servers) server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;
@@ -112,14 +135,15 @@ export class ApiListeners {
     if (outcome === 'expired') {
       this.logger.warn(`in-flight requests still running after ${graceMs} ms; closing them`);
       for (const server of this.servers) server.closeAllConnections();
+      for (const socket of this.tlsTransports) socket.destroy();
       this.hijack.destroyAll();
       await closed;
     }
   }
 
-  private createServer(): Server {
+  private createServer(tls?: TlsListenerSettings): Server {
     const { headersTimeoutMs, maxHeaderBytes } = this.guards;
-    const server = createServer({
+    const options: ServerOptions = {
       maxHeaderSize: maxHeaderBytes,
       headersTimeout: headersTimeoutMs,
       // Image loads, build contexts and `logs -f` run for as long as they run;
@@ -128,13 +152,17 @@ export class ApiListeners {
       // Node checks the header deadline this often; the default (30 s) would
       // let a slow client hold its connection up to twice HEADERS_TIMEOUT_MS.
       connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
-    }, (req, res) => {
+    };
+    const onRequest: RequestListener = (req, res) => {
       const refusal = this.refused.get(req.socket);
       if (refusal) return answerRefused(res, refusal);
       this.app(req, res);
-    });
+    };
+    const server = tls ? this.createTlsServer(options, onRequest, tls) : createServer(options, onRequest);
     this.protect(server);
-    server.on('connection', (socket: Socket) => this.admit(socket));
+    // With TLS a client is known (and counted) once its certificate is verified.
+    if (tls) server.on('secureConnection', (socket: TLSSocket) => this.admit(socket));
+    else server.on('connection', (socket: Socket) => this.admit(socket));
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.answerClientError(error, socket));
     server.timeout = 0;
     server.keepAliveTimeout = 5_000;
@@ -149,6 +177,45 @@ export class ApiListeners {
     // Hijacked sockets leave the server's bookkeeping; server.close() does not wait for them.
     this.servers.push(server);
     return server;
+  }
+
+  /**
+   * An https server carries the same HTTP options, request listener and upgrade
+   * path as the plain one: the same limits and the same admission, after the
+   * handshake. No client certificate signed by the CA, no HTTP at all.
+   */
+  private createTlsServer(options: ServerOptions, onRequest: RequestListener, tls: TlsListenerSettings): Server {
+    const watcher = new TlsFilesWatcher(tls.files, tls.reloadIntervalMs);
+    const server = createHttpsServer(
+      {
+        ...options,
+        ...watcher.read(),
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+        // The docker CLI ends stdin of an attach over TLS with a TCP half-close
+        // under the TLS stream, not a close_notify; without this Node would end
+        // its side at once and cut the container's output.
+        allowHalfOpen: true,
+        // A handshake that never finishes holds a connection like a slow request head.
+        handshakeTimeout: this.guards.headersTimeoutMs,
+      },
+      onRequest,
+    );
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+      // A client that hangs up during the handshake is no news; one that fails it (no certificate, another CA, old TLS) is.
+      const entry = { event: 'tls-refused', client: socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown', error: error.code ?? error.message };
+      if (error.code === 'ECONNRESET') this.logger.debug(entry);
+      else this.logger.warn(entry);
+    });
+    // minVersion is part of the secure context: a reload must not drop it.
+    server.on('connection', (socket: Socket) => {
+      this.tlsTransports.add(socket);
+      socket.once('close', () => this.tlsTransports.delete(socket));
+    });
+    watcher.start((secure) => server.setSecureContext({ ...secure, minVersion: 'TLSv1.2' }));
+    this.watchers.push(watcher);
+    return server as unknown as Server;
   }
 
   /**

@@ -21,6 +21,11 @@ import { writeFileSync } from 'node:fs';
 import { ContainerNetworkWatcher } from './network/container-network.watcher';
 import { UpstreamPool } from './upstream/upstream-pool';
 import { ClientLimits } from './limits/client-limits';
+import { TlsListenerSettings } from './api-listeners';
+import { tlsSourceOf } from './config/tls-settings';
+import { DindCertificates } from './tls/dind-certificates';
+import { OpensslRunner } from './tls/openssl.runner';
+import { serverNames } from './tls/server-names';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -39,6 +44,19 @@ function protectFromOomKiller(adjustment: number, logger: ConsoleLogger): void {
   } catch (error) {
     logger.warn(`cannot set the service's OOM score adjustment to ${adjustment} (SERVICE_OOM_SCORE_ADJ): ${(error as Error).message}`);
   }
+}
+
+/** The TCP listener's certificates: generated in DOCKER_TLS_CERTDIR (docker:dind's contract) or the operator's own. */
+async function tlsListenerSettings(config: AppConfig, logger: ConsoleLogger): Promise<TlsListenerSettings | undefined> {
+  const source = tlsSourceOf(config);
+  if (!source) return undefined;
+  if (source.kind === 'files') return { files: source, reloadIntervalMs: config.TLS_RELOAD_INTERVAL_MS };
+  const names = serverNames(source.extraNames);
+  const files = await new DindCertificates(new OpensslRunner()).ensure(source.dir, names).catch((error: Error) => {
+    throw new Error(`cannot prepare the TLS certificates in DOCKER_TLS_CERTDIR=${source.dir}: ${error.message}`);
+  });
+  logger.log(`TLS certificates in ${source.dir} (clients use ${source.dir}/client); server names ${names.join(', ')}`);
+  return { files, reloadIntervalMs: config.TLS_RELOAD_INTERVAL_MS };
 }
 
 async function bootstrap(): Promise<void> {
@@ -188,6 +206,7 @@ async function bootstrap(): Promise<void> {
     host: config.HOST,
     socketPath: config.SOCKET_PATH || undefined,
     socketMode: parseInt(config.SOCKET_MODE, 8),
+    tls: await tlsListenerSettings(config, logger),
   };
   // Before dockerd starts: a listener that cannot be bound stops start-up while
   // there is no daemon to orphan.

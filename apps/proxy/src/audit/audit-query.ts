@@ -43,7 +43,11 @@ export function auditWhere(query: AuditQuery): AuditSql {
   }
   add('route = @route', 'route', query.route);
   if (query.client) {
-    where.push("(client = @client OR client LIKE @clientLike || ':%' ESCAPE '\\')");
+    // A client is named as recorded (`CN=runner-7,DNS:…@10.0.0.5:4711`, `10.0.0.5:4711`) or by
+    // a leading part of it that ends where a name ends: its CN, its certificate names, its address.
+    where.push(
+      "(client = @client OR client LIKE @clientLike || ':%' ESCAPE '\\' OR client LIKE @clientLike || '@%' ESCAPE '\\' OR client LIKE @clientLike || ',%' ESCAPE '\\')",
+    );
     params.client = query.client;
     params.clientLike = escapeLike(query.client);
   }

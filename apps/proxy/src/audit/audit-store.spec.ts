@@ -50,6 +50,19 @@ describe('AuditStore', () => {
     expect(second.nextCursor).toBeUndefined();
   });
 
+  it('finds a TLS client by its CN, by its certificate names and by its address (client=)', () => {
+    const store = open();
+    const runner = record({ client: 'CN=runner-7,DNS:runner-7.ci@10.0.0.9:4711' });
+    const other = record({ client: 'CN=runner-70@10.0.0.9:4712' });
+    store.insert(runner);
+    store.insert(other);
+    for (const name of ['CN=runner-7', 'CN=runner-7,DNS:runner-7.ci', 'CN=runner-7,DNS:runner-7.ci@10.0.0.9']) {
+      expect(store.query({ client: name, limit: 10 }).records.map((r) => r.requestId)).toEqual([runner.requestId]);
+    }
+    expect(store.query({ client: 'CN=runner-70', limit: 10 }).records.map((r) => r.requestId)).toEqual([other.requestId]);
+    expect(store.query({ client: 'CN=runner-', limit: 10 }).records).toEqual([]);
+  });
+
   it('removes records older than the retention and beyond the count', async () => {
     const store = open();
     const old = record({ time: '2020-01-01T00:00:00.000Z' });

@@ -197,6 +197,44 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   NETWORK_REFRESH_MS = 2000;
 
+  // --- TLS on the Docker API's TCP listener: docker:dind's contract, or the operator's own PKI ---
+
+  /**
+   * docker:dind's contract: a directory where a CA, a server and a client
+   * certificate are generated on first start (`ca/`, `server/`, `client/`) and
+   * reused later; the TCP listener then speaks TLS, requires a client
+   * certificate and defaults to port 2376. '' = no TLS (2375, as before).
+   */
+  @ValidateIf((c: AppConfig) => c.DOCKER_TLS_CERTDIR !== '')
+  @Matches(/^\/.+/, { message: 'must be an absolute path, or empty for no TLS' })
+  DOCKER_TLS_CERTDIR = '';
+
+  /** More names for the generated server certificate, docker:dind's spelling: `DNS:name` and `IP:address`, space or comma separated. */
+  @ValidateIf((c: AppConfig) => c.DOCKER_TLS_SAN.trim() !== '')
+  @Matches(/^\s*(DNS:[A-Za-z0-9*._-]+|IP:[0-9A-Fa-f.:]+)([\s,]+(DNS:[A-Za-z0-9*._-]+|IP:[0-9A-Fa-f.:]+))*[\s,]*$/, {
+    message: 'must be names like "DNS:docker.example IP:10.0.0.5", separated by spaces or commas',
+  })
+  DOCKER_TLS_SAN = '';
+
+  /** The operator's own PKI (cert-manager, Vault): the server certificate (PEM, chain allowed); with TLS_KEY and TLS_CA. */
+  @ValidateIf((c: AppConfig) => c.TLS_CERT !== '')
+  @Matches(/^\/.+/, { message: 'must be an absolute path' })
+  TLS_CERT = '';
+
+  /** The server certificate's private key (PEM). */
+  @ValidateIf((c: AppConfig) => c.TLS_KEY !== '')
+  @Matches(/^\/.+/, { message: 'must be an absolute path' })
+  TLS_KEY = '';
+
+  /** The CA (PEM bundle) client certificates must chain to. */
+  @ValidateIf((c: AppConfig) => c.TLS_CA !== '')
+  @Matches(/^\/.+/, { message: 'must be an absolute path' })
+  TLS_CA = '';
+
+  /** How often the certificate files are checked for changes; a change is served without a restart. */
+  @Transform(toInt) @IsInt() @Min(100)
+  TLS_RELOAD_INTERVAL_MS = 10_000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

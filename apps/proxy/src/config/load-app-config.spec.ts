@@ -50,6 +50,15 @@ describe('loadAppConfig', () => {
     [{ DOCKERD_EGRESS_GID: '0' }, /DOCKERD_EGRESS_GID="0"/],
     [{ DOCKERD_EGRESS_GID: 'docker' }, /DOCKERD_EGRESS_GID="docker"/],
     [{ EGRESS_DENY_CIDRS: '10.96.0.0/12,10.244.0.0' }, /EGRESS_DENY_CIDRS: "10.244.0.0" is not an address\/prefix/],
+    [{ DOCKER_TLS_CERTDIR: 'certs' }, /DOCKER_TLS_CERTDIR="certs": must be an absolute path/],
+    [{ TLS_CERT: '/tls/cert.pem', TLS_KEY: '/tls/key.pem' }, /TLS_CERT, TLS_KEY set without TLS_CA/],
+    [{ TLS_CA: '/tls/ca.pem' }, /TLS_CA set without TLS_CERT, TLS_KEY/],
+    [{ DOCKER_TLS_CERTDIR: '/certs', TLS_CERT: '/c', TLS_KEY: '/k', TLS_CA: '/a' }, /choose one source of certificates/],
+    [{ DOCKER_TLS_CERTDIR: '/certs', PORT: '' }, /PORT="": TLS is configured but the TCP listener is off/],
+    [{ DOCKER_TLS_CERTDIR: '/certs', DOCKER_TLS_SAN: 'docker.example' }, /DOCKER_TLS_SAN="docker.example": must be names like/],
+    [{ DOCKER_TLS_CERTDIR: '/certs', DOCKER_TLS_SAN: 'DNS:a,b' }, /DOCKER_TLS_SAN/],
+    [{ DOCKER_TLS_CERTDIR: '/certs', ADMIN_PORT: '2376' }, /ADMIN_PORT=2376: must differ from PORT/],
+    [{ TLS_RELOAD_INTERVAL_MS: '10' }, /TLS_RELOAD_INTERVAL_MS/],
   ])('refuses %j at start-up', (env, message) => {
     expect(() => loadAppConfig(env, [])).toThrow(message);
   });
@@ -61,6 +70,20 @@ describe('loadAppConfig', () => {
   it('reads the egress settings', () => {
     const config = loadAppConfig({ EGRESS_ENFORCEMENT: 'off', DOCKERD_EGRESS_GID: '4000', EGRESS_DENY_CIDRS: '10.96.0.0/12, fd00::/8' }, []);
     expect(config).toMatchObject({ EGRESS_ENFORCEMENT: 'off', DOCKERD_EGRESS_GID: 4000, egressDenyCidrs: ['10.96.0.0/12', 'fd00::/8'] });
+  });
+
+  it('listens with TLS on 2376 when DOCKER_TLS_CERTDIR is set and PORT is not (docker:dind\'s contract)', () => {
+    expect(loadAppConfig({ DOCKER_TLS_CERTDIR: '/certs' }, []).PORT).toBe('2376');
+    expect(loadAppConfig({ DOCKER_TLS_CERTDIR: '' }, []).PORT).toBe('2375');
+    expect(loadAppConfig({ TLS_CERT: '/tls/cert.pem', TLS_KEY: '/tls/key.pem', TLS_CA: '/tls/ca.pem' }, []).PORT).toBe('2376');
+  });
+
+  it('keeps PORT when it is set, with TLS too', () => {
+    expect(loadAppConfig({ DOCKER_TLS_CERTDIR: '/certs', PORT: '2375' }, []).PORT).toBe('2375');
+  });
+
+  it.each([['DNS:docker.example IP:10.0.0.5'], ['DNS:a,DNS:b, IP:::1'], ['  ']])('accepts DOCKER_TLS_SAN=%j', (san) => {
+    expect(loadAppConfig({ DOCKER_TLS_CERTDIR: '/certs', DOCKER_TLS_SAN: san }, []).DOCKER_TLS_SAN).toBe(san);
   });
 
   it.each([['660'], ['600'], ['640']])('accepts SOCKET_MODE=%s', (mode) => {

@@ -4,6 +4,7 @@ import { parseDenyCidrs } from '@dind/daemon';
 import { AppConfig } from './app-config';
 import { dockerdArgumentProblems } from './dockerd-flags';
 import { listenerProblems } from './listener-settings';
+import { TLS_DEFAULT_PORT, tlsProblems, tlsSourceOf } from './tls-settings';
 
 export class ConfigError extends Error {}
 
@@ -19,6 +20,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): 
   const problems = validateSync(config).map(
     (error) => `${error.property}=${JSON.stringify(raw[error.property] ?? '')}: ${Object.values(error.constraints ?? {}).join('; ')}`,
   );
+
+  // docker:dind's contract: with TLS the API moves to 2376, unless PORT says otherwise.
+  if (env.PORT === undefined && tlsSourceOf(config)) config.PORT = TLS_DEFAULT_PORT;
+  problems.push(...tlsProblems(config));
 
   const commandLine = argv[0] === '--' ? argv.slice(1) : [...argv];
   config.dockerdArgs = [...config.DOCKERD_ARGS.split(/\s+/).filter(Boolean), ...commandLine];

@@ -1,10 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { Socket } from 'node:net';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { deniedRecord } from './decision-records';
 import { DaemonUnavailableError, PolicyDeniedError } from './policy-denied.error';
 import { denialBody, dockerErrorBody, sendDockerError } from './docker-error.response';
 import { contextOf } from './request-context';
+import { clientIdentityOf } from '../identity/client-identity';
 
 /** The one place Docker-API errors become `{"message": ...}` responses. */
 @Catch()
@@ -23,7 +25,7 @@ export class DockerErrorFilter implements ExceptionFilter {
       this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, method: req.method, route: error.route?.template ?? 'unmatched', client: seen.client });
       // Committed before the client hears of it.
       this.recorder.record(deniedRecord(context, seen, denial, error.route, error.apiVersion));
-      sendDockerError(res, denial.status, denialBody(denial, context.requestId), context.requestId);
+      sendDockerError(res, denial.status, denialBody(denial, context.requestId, clientIdentityOf(req.socket).name), context.requestId);
     } else if (error instanceof DaemonUnavailableError) {
       sendDockerError(res, error.status, dockerErrorBody(error.message), context.requestId);
     } else if (error instanceof HttpException) {
@@ -35,7 +37,7 @@ export class DockerErrorFilter implements ExceptionFilter {
   }
 }
 
-export function clientOf(req: { socket: { remoteAddress?: string; remotePort?: number } }): string {
-  const { remoteAddress, remotePort } = req.socket;
-  return remoteAddress ? `${remoteAddress}:${remotePort}` : 'unix-socket';
+/** The client as records and log lines show it: its identity and its address. */
+export function clientOf(req: { socket: Socket }): string {
+  return clientIdentityOf(req.socket).label;
 }

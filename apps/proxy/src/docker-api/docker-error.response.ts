@@ -7,9 +7,17 @@ export function dockerErrorBody(message: string): Buffer {
   return Buffer.from(JSON.stringify({ message }));
 }
 
-/** The request id leads an operator straight to the audit record. */
-export function denialBody(denial: PolicyDenial, requestId: string): Buffer {
-  return dockerErrorBody(`${denialMessage(denial)} [request id ${requestId}]`);
+/**
+ * The request id leads an operator straight to the audit record; the client's
+ * identity (its certificate's subject with TLS, its address without) tells the
+ * client which credentials the service saw.
+ */
+export function denialBody(denial: PolicyDenial, requestId: string, client: string): Buffer {
+  return dockerErrorBody(denialText(denial, requestId, client));
+}
+
+export function denialText(denial: PolicyDenial, requestId: string, client: string): string {
+  return `${denialMessage(denial)} [request id ${requestId}] [client ${client}]`;
 }
 
 export function sendDockerError(res: ServerResponse, status: number, body: Buffer, requestId?: string): void {

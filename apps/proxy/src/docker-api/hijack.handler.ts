@@ -4,6 +4,7 @@ import { DockerdSupervisor } from '@dind/daemon';
 import { IncomingMessage, request, STATUS_CODES } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
+import { clientIdentityOf } from '../identity/client-identity';
 import { bodyTimeoutRefusal } from '../limits/body-idle';
 import { UpstreamFraming, upstreamFraming } from '../upstream/upstream-framing';
 import { headersAsSent } from '../upstream/headers-as-sent';
@@ -72,11 +73,11 @@ export class HijackHandler {
     const context = contextOf(req);
     const url = req.url ?? '';
     const method = req.method ?? 'GET';
-    const seen: Seen = { method, path: url, client: client.remoteAddress ? `${client.remoteAddress}:${client.remotePort}` : 'unix-socket', hijacked: true };
+    const seen: Seen = { method, path: url, client: clientIdentityOf(client).label, hijacked: true };
     const refuse = (denial: PolicyDenial, route?: RouteRow, apiVersion?: string) => {
       this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, client: seen.client });
       this.recorder.record(deniedRecord(context, seen, denial, route, apiVersion));
-      writeDockerErrorToSocket(client, denial.status, STATUS_CODES[denial.status] ?? 'Error', denialBody(denial, context.requestId));
+      writeDockerErrorToSocket(client, denial.status, STATUS_CODES[denial.status] ?? 'Error', denialBody(denial, context.requestId, clientIdentityOf(client).name));
     };
     const resolved = this.policy.resolve(method, url);
     if ('rule' in resolved) return refuse(resolved);
@@ -100,7 +101,7 @@ export class HijackHandler {
     if (!decided.allowed) return refuse(decided.denial, decided.route, decided.apiVersion);
     const decision = await this.daemonSide.settle(decided);
     if ('rule' in decision) return refuse(decision, decided.route, decided.apiVersion);
-    if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, method, url, client.remoteAddress ?? 'unix-socket');
+    if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, method, url, seen.client);
     if (this.supervisor.state !== 'ready') {
       return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(`dind-service: the docker daemon is ${this.supervisor.state}`));
     }

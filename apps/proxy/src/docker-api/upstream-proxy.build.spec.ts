@@ -135,7 +135,7 @@ describe('UpstreamProxy on POST /build', () => {
     const body = context('FROM localhost:5000/x\n');
     const response = await post('/v1.41/build?t=x', body);
     expect(response.status).toBe(403);
-    expect(JSON.parse(response.body).message).toMatch(/^dind-service policy denied the request: Dockerfile:1 FROM="localhost:5000\/x": .* \(rule remote-address\) \[request id [0-9a-f]+\]$/);
+    expect(JSON.parse(response.body).message).toMatch(/^dind-service policy denied the request: Dockerfile:1 FROM="localhost:5000\/x": .* \(rule remote-address\) \[request id [0-9a-f]+\] \[client 127\.0\.0\.1\]$/);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(daemonSawEnd).toBe(false);
     expect(Math.max(0, ...received.map((b) => b.length))).toBeLessThan(body.length - 1024);

@@ -98,7 +98,7 @@ describe('UpstreamProxy and the daemon connection pool', () => {
     const second = await get('127.0.0.3').response;
     expect(second.status).toBe(503);
     expect(JSON.parse(second.body).message).toMatch(
-      /^dind-service policy denied the request: no daemon connection became free within 300 ms \(all 1 of UPSTREAM_MAX_SOCKETS in use\) \(rule limit\.upstream-pool\) \[request id [0-9a-f]+\]$/,
+      /^dind-service policy denied the request: no daemon connection became free within 300 ms \(all 1 of UPSTREAM_MAX_SOCKETS in use\) \(rule limit\.upstream-pool\) \[request id [0-9a-f]+\] \[client 127\.0\.0\.3\]$/,
     );
     expect(second.ms).toBeGreaterThanOrEqual(QUEUE_TIMEOUT_MS - 20);
     expect(second.ms).toBeLessThan(QUEUE_TIMEOUT_MS + 1000);

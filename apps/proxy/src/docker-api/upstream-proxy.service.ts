@@ -13,13 +13,14 @@ import { DockerfileEntry } from './build-context/tar-scanner';
 import { allowedRecord, deniedRecord } from './decision-records';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { clientOf } from './docker-error.filter';
-import { denialBody, dockerErrorBody, sendDockerError } from './docker-error.response';
+import { denialBody, denialText, dockerErrorBody, sendDockerError } from './docker-error.response';
 import { logWouldDeny } from './dry-run.log';
 import { PolicyDeniedError } from './policy-denied.error';
 import { contextOf, RequestContext, UpstreamCut } from './request-context';
 import { UpstreamPool, PoolExhaustedError } from '../upstream/upstream-pool';
 import { upstreamFraming } from '../upstream/upstream-framing';
 import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
+import { clientIdentityOf } from '../identity/client-identity';
 import { bodyTimeoutRefusal, watchBodyIdle } from '../limits/body-idle';
 
 type DecisionSeen = Parameters<typeof allowedRecord>[1];
@@ -125,7 +126,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     const denial = limitDenial({ limit: 'upstream-pool', status: 503, message: error.message });
     this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
     this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
-    sendDockerError(res, 503, denialBody(denial, context.requestId), context.requestId);
+    sendDockerError(res, 503, denialBody(denial, context.requestId, clientIdentityOf(res.req.socket).name), context.requestId);
   }
 
   /** A streamed body that stops arriving while the daemon waits for it (slowloris). */
@@ -135,7 +136,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
     this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
     this.cut(context, 'body-stalled');
-    sendDockerError(res, 408, denialBody(denial, context.requestId), context.requestId);
+    sendDockerError(res, 408, denialBody(denial, context.requestId, clientIdentityOf(req.socket).name), context.requestId);
     res.once('finish', () => req.socket.destroy());
   }
 
@@ -208,10 +209,10 @@ export class UpstreamProxy implements OnModuleDestroy {
     const upstreamResponse = context.upstreamResponse;
     if (!res.headersSent) {
       upstreamResponse?.unpipe(res);
-      sendDockerError(res, denial.status, denialBody(denial, context.requestId), context.requestId);
+      sendDockerError(res, denial.status, denialBody(denial, context.requestId, clientIdentityOf(req.socket).name), context.requestId);
     } else if (!res.writableEnded) {
       upstreamResponse?.unpipe(res);
-      const message = `${denialMessage(denial)} [request id ${context.requestId}]`;
+      const message = denialText(denial, context.requestId, clientIdentityOf(req.socket).name);
       res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
     }
     if (context.upstreamRequest) this.pool.abandon(context.upstreamRequest);

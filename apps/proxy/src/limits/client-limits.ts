@@ -1,5 +1,6 @@
 import { PolicyDenial } from '@dind/policy';
 import { Socket } from 'node:net';
+import { clientIdentityOf } from '../identity/client-identity';
 
 export interface ClientLimitSettings {
   /** Concurrent connections one client may hold. */
@@ -42,13 +43,9 @@ export function limitDenial(refusal: LimitRefusal): PolicyDenial {
   return { status: refusal.status, rule: `limit.${refusal.limit}`, reason: refusal.message };
 }
 
-/**
- * Who a connection belongs to: its address on TCP. On the unix socket every
- * peer is one client: Node cannot read SO_PEERCRED without a native addon, and
- * the socket's file mode already decides who may connect at all.
- */
+/** Who a connection belongs to, as limits count it: its identity (clientIdentityOf). */
 export function clientKeyOf(socket: Socket): string {
-  return socket.remoteAddress ?? 'unix-socket';
+  return clientIdentityOf(socket).name;
 }
 
 /**

@@ -1,0 +1,47 @@
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { certificateName, clientIdentityOf } from './client-identity';
+
+/** A verified TLS connection presenting `cert`, without a handshake. */
+function tlsPeer(cert: object, authorized = true, address = '10.0.0.5', port = 4711): TLSSocket {
+  const socket = Object.create(TLSSocket.prototype) as TLSSocket;
+  Object.defineProperties(socket, {
+    remoteAddress: { value: address },
+    remotePort: { value: port },
+    authorized: { value: authorized },
+    getPeerCertificate: { value: () => cert },
+  });
+  return socket;
+}
+
+describe('client identity', () => {
+  it.each([
+    ['a CN', { subject: { CN: 'runner-7' } }, 'CN=runner-7'],
+    ['a CN and SANs', { subject: { CN: 'runner-7' }, subjectaltname: 'DNS:runner-7.ci, IP Address:10.0.0.5, URI:spiffe://ci/runner-7' }, 'CN=runner-7,DNS:runner-7.ci,IP:10.0.0.5,URI:spiffe://ci/runner-7'],
+    ['SANs only (SPIFFE-style)', { subject: {}, subjectaltname: 'URI:spiffe://ci/job' }, 'URI:spiffe://ci/job'],
+    ['two CNs', { subject: { CN: ['a', 'b'] } }, 'CN=a+b'],
+    ['neither: its fingerprint', { subject: {}, fingerprint256: 'AB:CD' }, 'SHA256=AB:CD'],
+    ['control characters, which never reach a log line', { subject: { CN: 'evil\n{"event":"allowed"}\u0000' } }, 'CN=evil?{"event":"allowed"}?'],
+  ])('names a certificate with %s', (_, cert, name) => {
+    expect(certificateName(tlsPeer(cert))).toBe(name);
+  });
+
+  it('cuts an overlong name to 200 characters', () => {
+    expect(certificateName(tlsPeer({ subject: { CN: 'x'.repeat(500) } }))).toHaveLength(200);
+  });
+
+  it('labels a TLS client with its name and address, and counts it by its name', () => {
+    expect(clientIdentityOf(tlsPeer({ subject: { CN: 'runner-7' } }))).toEqual({ name: 'CN=runner-7', label: 'CN=runner-7@10.0.0.5:4711' });
+  });
+
+  it('names a plain TCP client by its address, and the unix socket as one client', () => {
+    const tcp = Object.defineProperties(new Socket(), { remoteAddress: { value: '10.0.0.6' }, remotePort: { value: 5000 } });
+    expect(clientIdentityOf(tcp)).toEqual({ name: '10.0.0.6', label: '10.0.0.6:5000' });
+    expect(clientIdentityOf(new Socket())).toEqual({ name: 'unix-socket', label: 'unix-socket' });
+  });
+
+  it('never takes a name from a TLS connection whose certificate was not verified', () => {
+    const unverified = tlsPeer({ subject: { CN: 'admin' } }, false);
+    expect(clientIdentityOf(unverified).name).toBe('10.0.0.5');
+  });
+});
