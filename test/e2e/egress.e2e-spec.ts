@@ -88,13 +88,15 @@ describe('the daemon cannot dial the neighbourhood, however the address reaches 
     await everywhere.close();
   });
 
-  it('runs dockerd and the containerd it starts in the egress group', () => {
+  it('runs dockerd and the containerd it starts with the egress group as their one supplementary group, root as their own', () => {
     const gid = Number(state.serviceEnv.DOCKERD_EGRESS_GID ?? 2375);
     const daemons = processesMentioning(state.runDir).filter(({ cmdline }) => /(^|\/)(dockerd|containerd) /.test(cmdline));
     expect(daemons.map(({ cmdline }) => cmdline.split(' ')[0].split('/').pop()).sort()).toEqual(['containerd', 'dockerd']);
     for (const { pid } of daemons) {
-      const gids = /^Gid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))!.slice(1).map(Number);
-      expect(gids).toEqual([gid, gid, gid, gid]);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const gids = /^Gid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status)!.slice(1).map(Number);
+      expect(gids).toEqual([0, 0, 0, 0]);
+      expect(/^Groups:\s*(.*)$/m.exec(status)![1].trim()).toBe(String(gid));
     }
   });
 

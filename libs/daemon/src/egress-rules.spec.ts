@@ -43,7 +43,7 @@ describe('egressChainRules', () => {
   });
 
   it('jumps from OUTPUT for the daemon\'s group only', () => {
-    expect(egressJump(2375)).toEqual(['OUTPUT', '-m', 'owner', '--gid-owner', '2375', '-j', 'DIND-EGRESS']);
+    expect(egressJump(2375)).toEqual(['OUTPUT', '-m', 'owner', '--gid-owner', '2375', '--suppl-groups', '-j', 'DIND-EGRESS']);
   });
 });
 
@@ -73,14 +73,14 @@ describe('staleJumpDeletions', () => {
   it('deletes every jump to the chain, whatever group a previous run used, and nothing else', () => {
     const listing = [
       '-P OUTPUT ACCEPT',
-      '-A OUTPUT -m owner --gid-owner 2375 -j DIND-EGRESS',
-      '-A OUTPUT -m owner --gid-owner 4000 -j DIND-EGRESS',
+      '-A OUTPUT -m owner --gid-owner 2375 --suppl-groups -j DIND-EGRESS',
+      '-A OUTPUT -m owner --gid-owner 4000 --suppl-groups -j DIND-EGRESS',
       '-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER',
       '-A OUTPUT -j DIND-EGRESS-OTHER',
     ].join('\n');
     expect(staleJumpDeletions(listing)).toEqual([
-      ['-D', 'OUTPUT', '-m', 'owner', '--gid-owner', '2375', '-j', 'DIND-EGRESS'],
-      ['-D', 'OUTPUT', '-m', 'owner', '--gid-owner', '4000', '-j', 'DIND-EGRESS'],
+      ['-D', 'OUTPUT', '-m', 'owner', '--gid-owner', '2375', '--suppl-groups', '-j', 'DIND-EGRESS'],
+      ['-D', 'OUTPUT', '-m', 'owner', '--gid-owner', '4000', '--suppl-groups', '-j', 'DIND-EGRESS'],
     ]);
   });
 });

@@ -24,9 +24,14 @@ const ALWAYS_DENIED: Record<IpFamily, readonly string[]> = {
   6: ['::1/128', 'fe80::/10', '::/128'],
 };
 
-/** The jump from OUTPUT (without the `-A`/`-I`/`-D` that places it). */
+/**
+ * The jump from OUTPUT (without the `-A`/`-I`/`-D` that places it). The group is
+ * a supplementary one of dockerd's (`--suppl-groups`): its primary group stays 0,
+ * so runc's prlimit on a root container's init passes the kernel's same-credentials
+ * check without CAP_SYS_RESOURCE, and what dockerd creates keeps group 0.
+ */
 export function egressJump(gid: number): string[] {
-  return ['OUTPUT', '-m', 'owner', '--gid-owner', String(gid), '-j', EGRESS_CHAIN];
+  return ['OUTPUT', '-m', 'owner', '--gid-owner', String(gid), '--suppl-groups', '-j', EGRESS_CHAIN];
 }
 
 /**

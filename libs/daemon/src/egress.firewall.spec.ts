@@ -30,7 +30,7 @@ const options = { enforcement: 'kernel' as const, gid: 2375, denyCidrs: [], reso
 describe('EgressFirewall', () => {
   it('replaces a previous run\'s jumps and chain before it installs its own, jump last and first in OUTPUT', () => {
     const tables = new FakeTables();
-    tables.output = '-P OUTPUT ACCEPT\n-A OUTPUT -m owner --gid-owner 9 -j DIND-EGRESS\n';
+    tables.output = '-P OUTPUT ACCEPT\n-A OUTPUT -m owner --gid-owner 9 --suppl-groups -j DIND-EGRESS\n';
     tables.chainExists = true;
     const firewall = new EgressFirewall(options, tables);
     jest.spyOn(firewall, 'families').mockReturnValue([4]);
@@ -38,14 +38,14 @@ describe('EgressFirewall', () => {
     const calls = tables.calls;
     expect(calls.slice(0, 5)).toEqual([
       'iptables -w -S OUTPUT',
-      'iptables -w -D OUTPUT -m owner --gid-owner 9 -j DIND-EGRESS',
+      'iptables -w -D OUTPUT -m owner --gid-owner 9 --suppl-groups -j DIND-EGRESS',
       'iptables -w -S DIND-EGRESS',
       'iptables -w -F DIND-EGRESS',
       'iptables -w -X DIND-EGRESS',
     ]);
     expect(calls[5]).toBe('iptables -w -N DIND-EGRESS');
     expect(calls).toContain('iptables -w -A DIND-EGRESS -p udp -m conntrack --ctorigdst 10.0.0.53 --ctorigdstport 53 -j RETURN');
-    expect(calls.at(-1)).toBe('iptables -w -I OUTPUT 1 -m owner --gid-owner 2375 -j DIND-EGRESS');
+    expect(calls.at(-1)).toBe('iptables -w -I OUTPUT 1 -m owner --gid-owner 2375 --suppl-groups -j DIND-EGRESS');
   });
 
   it('installs for both families where the kernel has IPv6', () => {
@@ -53,7 +53,7 @@ describe('EgressFirewall', () => {
     const firewall = new EgressFirewall(options, tables);
     jest.spyOn(firewall, 'families').mockReturnValue([4, 6]);
     firewall.install();
-    expect(tables.calls).toContain('ip6tables -w -I OUTPUT 1 -m owner --gid-owner 2375 -j DIND-EGRESS');
+    expect(tables.calls).toContain('ip6tables -w -I OUTPUT 1 -m owner --gid-owner 2375 --suppl-groups -j DIND-EGRESS');
   });
 
   it('fails with the tool\'s message when iptables cannot be run', () => {

@@ -33,7 +33,7 @@ export class EgressFirewall {
   }
 
   install(): void {
-    if (this.options.gid === process.getgid?.()) {
+    if (this.options.gid === process.getgid?.() || process.getgroups?.().includes(this.options.gid)) {
       throw new EgressRulesError(`DOCKERD_EGRESS_GID=${this.options.gid} is the service's own group: its rules would refuse the service, not only the daemon`);
     }
     const resolvConf = this.options.resolvConf ?? '/etc/resolv.conf';

@@ -28,13 +28,15 @@ export function namesPathUnder(args: readonly string[], dir: string): boolean {
 export class ProcessRunner {
   /**
    * `pathFirst`: directories searched before the inherited PATH (an engine's own
-   * containerd and shims). `gid`: the group the process and all it starts run
-   * with (the supplementary groups are dropped with it).
+   * containerd and shims). `group`: the one supplementary group the process and
+   * all it starts carry (set by util-linux's setpriv, which execs the command,
+   * so the pid is the command's); Node can set only the primary group.
    */
-  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = [], gid?: number): ChildProcess {
+  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = [], group?: number): ChildProcess {
     const env = childEnvironment(process.env);
     if (pathFirst.length > 0) env.PATH = [...pathFirst, env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'].join(':');
-    return spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(gid === undefined ? {} : { gid }) });
+    const [file, argv] = group === undefined ? [command, [...args]] : ['setpriv', [`--groups=${group}`, '--', command, ...args]];
+    return spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
 
   /** Runs a short command to completion (iptables); a command that cannot be run reports code 127. */
