@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { buildContext, GeneratedContext, HOSTS_PER_CONTEXT, withHosts } from '../support/build-context-generator';
 import { predictBuild } from '../support/build-prediction';
 import { e2eState } from '../support/e2e-state';
+import { openEgressHole } from '../support/egress-hole';
 import { tarArchive } from '../support/tar-writer';
 
 /**
@@ -15,6 +16,10 @@ import { tarArchive } from '../support/tar-writer';
  * the daemon then builds the same bytes (POST /build on its own socket,
  * classic builder) while loopback listeners, one per candidate host, record
  * who was dialled. A dial the inspector did not predict is a differential.
+ *
+ * The service's kernel egress rules refuse the daemon every loopback dial, so
+ * for this spec only the listeners' ports are let through: what is measured
+ * here is the inspector (the request-time line), not the kernel.
  *
  * CI runs a fixed seed; DIND_DIFFERENTIAL=long runs thousands of contexts
  * (DIND_DIFFERENTIAL_RUNS, DIND_DIFFERENTIAL_SEED override the figures).
@@ -75,6 +80,7 @@ interface Outcome {
 describe('the classic-build inspector predicts what dockerd 20.10 dials', () => {
   const listeners: Listener[][] = [];
   const hosts: string[][] = [];
+  let hole: { close(): void } | undefined;
 
   beforeAll(async () => {
     for (let w = 0; w < WORKERS; w++) {
@@ -86,9 +92,11 @@ describe('the classic-build inspector predicts what dockerd 20.10 dials', () => 
         listeners[w].push(listener);
       }
     }
+    hole = openEgressHole(hosts.flat());
   });
 
   afterAll(async () => {
+    hole?.close();
     await Promise.all(listeners.flat().map((listener) => listener.close()));
     // Builds that succeeded leave untagged images.
     await new Promise<void>((resolve) => {

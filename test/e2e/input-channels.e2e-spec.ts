@@ -5,6 +5,7 @@ import { AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
+import { openEgressHole } from '../support/egress-hole';
 import { messageOf, rawRequest } from '../support/raw-http';
 
 // Issue 10 §1 and §6, judged by effect: the daemon's Go handlers read their
@@ -22,6 +23,9 @@ const FORM = 'application/x-www-form-urlencoded';
 let listener: Server;
 let hits: string[] = [];
 let listenerUrl = '';
+// The daemon may dial the listener past the kernel egress rules: these specs
+// judge the request-time line, and the controls show the daemon would dial.
+let hole: { close(): void } | undefined;
 
 beforeAll(async () => {
   listener = createServer((req, res) => {
@@ -30,8 +34,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   listenerUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  hole = openEgressHole([`127.0.0.1:${(listener.address() as AddressInfo).port}`]);
 });
-afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+afterAll(() => {
+  hole?.close();
+  return new Promise<void>((resolve) => listener.close(() => resolve()));
+});
 beforeEach(() => {
   hits = [];
 });

@@ -3,6 +3,7 @@ import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
+import { openEgressHole } from '../support/egress-hole';
 import { messageOf, rawRequest } from '../support/raw-http';
 
 // References are judged by what the daemon resolves them to. The attacker's
@@ -137,6 +138,8 @@ describe('registry references are parsed as the daemon parses them', () => {
   let listener: Server;
   let port = 0;
   let connections = 0;
+  // Past the kernel egress rules: these tests judge the reference parser.
+  let hole: { close(): void } | undefined;
 
   beforeAll(async () => {
     // Counts connections, not requests: the daemon's first attempt is TLS.
@@ -146,9 +149,13 @@ describe('registry references are parsed as the daemon parses them', () => {
     });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     port = (listener.address() as { port: number }).port;
+    hole = openEgressHole([`127.0.0.1:${port}`]);
   });
 
-  afterAll(() => new Promise((resolve) => listener.close(resolve)));
+  afterAll(() => {
+    hole?.close();
+    return new Promise((resolve) => listener.close(resolve));
+  });
 
   it('the listener is reachable: the daemon itself dials 127.0.0.1 for a pull on its own socket', async () => {
     await rawRequest({ socketPath: daemonSocket }, 'POST', `/v1.41/images/create?fromImage=${encodeURIComponent(`127.0.0.1:${port}/x`)}&tag=1`);
