@@ -7,8 +7,9 @@ export interface HostBindPrefix {
 }
 
 /**
- * Named loosenings of the default "restricted" policy, each off by default. An
- * operator opts in through the policy file (POLICY_FILE).
+ * Named loosenings of the default "restricted" policy, each off by default, and
+ * one tightening that is on by default (`buildkitSessions`: an operator may
+ * turn BuildKit off). Set through the policy file (POLICY_FILE).
  */
 export interface PolicyOptions {
   readonly name: string;
@@ -22,7 +23,11 @@ export interface PolicyOptions {
   readonly namespacedSysctls: boolean;
   readonly remoteBuildContexts: boolean;
   readonly hostNetwork: boolean;
-  /** BuildKit builds (`/session`, `/grpc`, `/build?version=2`); the daemon's own entitlements stay off. */
+  /**
+   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), on by default:
+   * the daemon's egress is bound by the kernel and its entitlements are off,
+   * so what the proxy cannot see inside a session is bounded there.
+   */
   readonly buildkitSessions: boolean;
   /** Defaults and ceilings for what containers may use; on in "restricted" too. */
   readonly resources: ResourceOptions;
@@ -37,7 +42,7 @@ export const RESTRICTED: PolicyOptions = {
   namespacedSysctls: false,
   remoteBuildContexts: false,
   hostNetwork: false,
-  buildkitSessions: false,
+  buildkitSessions: true,
   resources: RESTRICTED_RESOURCES,
 };
 
