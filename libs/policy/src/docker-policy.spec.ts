@@ -236,17 +236,16 @@ describe('hosts the daemon will dial', () => {
   });
 });
 
-describe('BuildKit (option buildkitSessions, on in restricted)', () => {
-  const withBuildkit = policy;
-  const classicOnly = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, buildkitSessions: false } });
+describe('BuildKit (option buildkitSessions, off in restricted)', () => {
+  const withBuildkit = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, buildkitSessions: true } });
   const ask = (p: DockerPolicy, method: string, url: string) => p.decide({ method, url, headers: {} });
 
   it.each([
     ['POST', '/v1.41/session'],
     ['POST', '/v1.52/grpc'],
     ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
-  ])('refuses %s %s when an operator turns the option off, naming it', (method, url) => {
-    const decision = ask(classicOnly, method, url);
+  ])('refuses %s %s when off (default), naming the option', (method, url) => {
+    const decision = ask(policy, method, url);
     expect(decision).toMatchObject({ allowed: false, denial: { rule: 'buildkit' } });
     expect(!decision.allowed && decision.denial.reason).toContain('option buildkitSessions');
   });
@@ -255,7 +254,7 @@ describe('BuildKit (option buildkitSessions, on in restricted)', () => {
     ['POST', '/v1.41/session'],
     ['POST', '/v1.52/grpc'],
     ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
-  ])('allows %s %s in restricted', (method, url) => {
+  ])('allows %s %s when on', (method, url) => {
     expect(ask(withBuildkit, method, url).allowed).toBe(true);
   });
 

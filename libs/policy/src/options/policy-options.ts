@@ -7,9 +7,8 @@ export interface HostBindPrefix {
 }
 
 /**
- * Named loosenings of the default "restricted" policy, each off by default, and
- * one tightening that is on by default (`buildkitSessions`: an operator may
- * turn BuildKit off). Set through the policy file (POLICY_FILE).
+ * Named loosenings of the default "restricted" policy, each off by default. An
+ * operator opts in through the policy file (POLICY_FILE).
  */
 export interface PolicyOptions {
   readonly name: string;
@@ -24,9 +23,12 @@ export interface PolicyOptions {
   readonly remoteBuildContexts: boolean;
   readonly hostNetwork: boolean;
   /**
-   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), on by default:
-   * the daemon's egress is bound by the kernel and its entitlements are off,
-   * so what the proxy cannot see inside a session is bounded there.
+   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), off by default.
+   * When on, the daemon's egress is still bound by the kernel and its
+   * network.host and security.insecure entitlements stay off, but two things
+   * travel inside `/grpc` where the proxy cannot read them: a `cgroup-parent`
+   * the daemon honours (RUN steps land outside the service's cgroup on cgroup
+   * v1 hosts), and RUN steps run with no pids or memory ceiling.
    */
   readonly buildkitSessions: boolean;
   /** Defaults and ceilings for what containers may use; on in "restricted" too. */
@@ -42,7 +44,7 @@ export const RESTRICTED: PolicyOptions = {
   namespacedSysctls: false,
   remoteBuildContexts: false,
   hostNetwork: false,
-  buildkitSessions: true,
+  buildkitSessions: false,
   resources: RESTRICTED_RESOURCES,
 };
 
