@@ -236,7 +236,7 @@ describe('hosts the daemon will dial', () => {
   });
 });
 
-describe('BuildKit (option buildkitSessions)', () => {
+describe('BuildKit (option buildkitSessions, off in restricted)', () => {
   const withBuildkit = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, buildkitSessions: true } });
   const ask = (p: DockerPolicy, method: string, url: string) => p.decide({ method, url, headers: {} });
 
@@ -244,7 +244,7 @@ describe('BuildKit (option buildkitSessions)', () => {
     ['POST', '/v1.41/session'],
     ['POST', '/v1.52/grpc'],
     ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
-  ])('refuses %s %s when the option is off, naming it', (method, url) => {
+  ])('refuses %s %s when off (default), naming the option', (method, url) => {
     const decision = ask(policy, method, url);
     expect(decision).toMatchObject({ allowed: false, denial: { rule: 'buildkit' } });
     expect(!decision.allowed && decision.denial.reason).toContain('option buildkitSessions');
@@ -254,12 +254,14 @@ describe('BuildKit (option buildkitSessions)', () => {
     ['POST', '/v1.41/session'],
     ['POST', '/v1.52/grpc'],
     ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
-  ])('allows %s %s when the option is on', (method, url) => {
+  ])('allows %s %s when on', (method, url) => {
     expect(ask(withBuildkit, method, url).allowed).toBe(true);
   });
 
-  it('keeps the other build rules with BuildKit: host network, remote URLs, unknown builder versions', () => {
+  it('keeps the other build rules with BuildKit: host network, step settings, remote URLs, unknown builder versions', () => {
     expect(ask(withBuildkit, 'POST', '/v1.41/build?version=2&remote=client-session&networkmode=host')).toMatchObject({ allowed: false, denial: { rule: 'host-namespace' } });
+    expect(ask(withBuildkit, 'POST', '/v1.41/build?version=2&remote=client-session&cgroupparent=/')).toMatchObject({ allowed: false });
+    expect(ask(withBuildkit, 'POST', '/v1.41/build?version=2&remote=client-session&securityopt=seccomp%3Dunconfined')).toMatchObject({ allowed: false });
     expect(ask(withBuildkit, 'POST', '/v1.41/build?version=2&remote=https://example.com/ctx.git')).toMatchObject({ allowed: false, denial: { rule: 'remote-context' } });
     expect(ask(withBuildkit, 'POST', '/v1.41/build?version=3')).toMatchObject({ allowed: false, denial: { rule: 'buildkit' } });
     expect(ask(policy, 'POST', '/v1.41/build?version=1&remote=client-session')).toMatchObject({ allowed: false, denial: { rule: 'remote-context' } });

@@ -7,6 +7,7 @@ export type { RouteRow, RouteClass, BodyHandling } from './routes/route-table';
 export * from './network/subnet-membership';
 export * from './options/policy-options';
 export * from './options/resource-options';
+export { advertisedBuilderVersion } from './options/builder-version';
 export type { DialTarget } from './rules/dial-target';
 export { forbiddenHostReason } from './rules/remote-address';
 export type { ContainerReference } from './rules/container-reference';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { AllowedRequest, clampToAudited, deny, denialMessage, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, PolicyDenial } from '@dind/policy';
+import { advertisedBuilderVersion, AllowedRequest, clampToAudited, deny, denialMessage, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, PolicyDenial } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -251,6 +251,10 @@ export class UpstreamProxy implements OnModuleDestroy {
     if (!decision?.route.clampResponse) return;
     const advertised = proxyRes.headers['api-version'];
     if (typeof advertised === 'string') proxyRes.headers['api-version'] = clampToAudited(advertised);
+    if (decision.route.clampResponse === 'ping-header') {
+      const builder = advertisedBuilderVersion(this.policy.policyOptions);
+      if (builder) proxyRes.headers['builder-version'] = builder;
+    }
     if (decision.route.clampResponse === 'version-body') void this.clampVersionBody(proxyRes, res);
   }
 

@@ -22,7 +22,14 @@ export interface PolicyOptions {
   readonly namespacedSysctls: boolean;
   readonly remoteBuildContexts: boolean;
   readonly hostNetwork: boolean;
-  /** BuildKit builds (`/session`, `/grpc`, `/build?version=2`); the daemon's own entitlements stay off. */
+  /**
+   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), off by default.
+   * When on, the daemon's egress is still bound by the kernel and its
+   * network.host and security.insecure entitlements stay off, but two things
+   * travel inside `/grpc` where the proxy cannot read them: a `cgroup-parent`
+   * the daemon honours (RUN steps land outside the service's cgroup on cgroup
+   * v1 hosts), and RUN steps run with no pids or memory ceiling.
+   */
   readonly buildkitSessions: boolean;
   /** Defaults and ceilings for what containers may use; on in "restricted" too. */
   readonly resources: ResourceOptions;

@@ -156,7 +156,8 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   pass('POST', '/build/prune', { longLived: true }),
   // BuildKit: an h2c upgrade carrying the client's session (context, secrets,
   // auth), and buildx's way to BuildKit's control API. Refused unless the
-  // buildkitSessions option is on.
+  // buildkitSessions option is on (off by default: the build's settings and
+  // limits travel inside /grpc, unread; see PolicyOptions.buildkitSessions).
   validated('POST', '/session', 'buildkit', 'stream', { hijack: 'tcp', longLived: true }),
   validated('POST', '/grpc', 'buildkit', 'stream', { hijack: 'tcp', longLived: true }),
   validated('GET', '/distribution/{name}/json', 'distribution', 'stream', { longLived: true }),
