@@ -17,8 +17,12 @@ const run = (args: string[], timeoutMs = 60_000) => docker(cli, state.tcpHost, a
 /** A listener that records every connection made to it. */
 class Recorder {
   readonly connections: string[] = [];
+  private readonly open = new Set<Socket>();
   private readonly server: Server = createServer((socket: Socket) => {
     this.connections.push(`${socket.remoteAddress}:${socket.remotePort}`);
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+    socket.on('error', () => undefined);
     socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
   });
 
@@ -26,7 +30,9 @@ class Recorder {
     return new Promise((resolve) => this.server.listen(0, host, () => resolve((this.server.address() as AddressInfo).port)));
   }
 
+  /** A peer whose network namespace went away never sends its FIN: do not wait for it. */
   close(): Promise<void> {
+    for (const socket of this.open) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
