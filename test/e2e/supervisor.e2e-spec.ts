@@ -34,8 +34,8 @@ describe('the dockerd supervisor', () => {
     expect(readFileSync(state.serviceLog, 'utf8')).toContain('of a previous run is still running; stopping it');
     // The killed service's egress rules were replaced, not doubled.
     expect(egressTraces().filter((line) => line.includes('-A OUTPUT'))).toEqual([
-      expect.stringMatching(/^iptables -A OUTPUT -m owner --gid-owner \d+ -j DIND-EGRESS$/),
-      expect.stringMatching(/^ip6tables -A OUTPUT -m owner --gid-owner \d+ -j DIND-EGRESS$/),
+      expect.stringMatching(/^iptables -A OUTPUT -m owner --gid-owner \d+ --suppl-groups -j DIND-EGRESS$/),
+      expect.stringMatching(/^ip6tables -A OUTPUT -m owner --gid-owner \d+ --suppl-groups -j DIND-EGRESS$/),
     ]);
     for (const id of ids) {
       const response = await fetch(`${state.adminUrl}/audit/${id}`, { headers: { Authorization: `Bearer ${state.adminToken}` } });
