@@ -3,7 +3,7 @@
 // (the floor), side by side in one sitting, interleaved, N repetitions. It starts everything it measures and
 // removes it again, also when a step fails or it is interrupted.
 //
-//   npm run build && flock /tmp/dind-e2e.lock npm run bench -- [options]
+//   npm run build && npm run bench -- [options]
 //
 //   --reps N         repetitions of every workload (default 3); figures print as min–max over them
 //   --floor P|URL    the floor: a script started as `node P --listen … --upstream …` (default
@@ -13,6 +13,7 @@
 //   --profile        instead of the table: one CPU profile (node --cpu-prof) of the service at 32
 //                    connections on /_ping, summarised by module
 //   --seconds S      duration of each load-generator run (default 2)
+//   --summarise F    only summarise an existing .cpuprofile F by module, start nothing
 //
 // It needs root, the docker CLI and busybox-static, like the end-to-end suite, and no other dockerd running.
 import { execFileSync, spawn } from 'node:child_process';
@@ -619,7 +620,12 @@ function summariseProfile(file) {
   }
   const pct = (us) => `${((100 * us) / total).toFixed(1)} %`;
   const lines = ['| Where | self time |', '| --- | --- |'];
-  for (const [category, us] of [...byCategory].sort((a, b) => b[1] - a[1])) lines.push(`| ${category} | ${pct(us)} |`);
+  let rest = 0;
+  for (const [category, us] of [...byCategory].sort((a, b) => b[1] - a[1])) {
+    if (us / total >= 0.005) lines.push(`| ${category} | ${pct(us)} |`);
+    else rest += us;
+  }
+  if (rest > 0) lines.push(`| everything else (each under 0.5 %) | ${pct(rest)} |`);
   lines.push('', '| Top self-time frames | module | self time |', '| --- | --- | --- |');
   for (const [frame, { us, category }] of [...byFrame].sort((a, b) => b[1].us - a[1].us).slice(0, 15)) lines.push(`| \`${frame}\` | ${category} | ${pct(us)} |`);
   return `Profile ${(total / 1e6).toFixed(1)} s of samples.\n\n${lines.join('\n')}`;
@@ -628,6 +634,10 @@ function summariseProfile(file) {
 // ---------------------------------------------------------------------------------------------- main
 async function main() {
   const t0 = Date.now();
+  if (option('--summarise')) {
+    process.stdout.write(`${summariseProfile(option('--summarise'))}\n`);
+    return;
+  }
   const stack = await startStack();
   const [direct, floor, service] = stack.targets;
   log(`direct ${direct.host}, floor ${floor.host}, service ${service.host}`);
