@@ -201,13 +201,12 @@ async function startStack() {
     DOCKERD_STOP_TIMEOUT_MS: '10000',
   };
   const profileDir = join(baseDir, 'profile');
-  if (PROFILE) {
-    mkdirSync(profileDir);
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
-  }
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.
+  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (PROFILE) mkdirSync(profileDir);
   const serviceLog = join(baseDir, 'service.log');
   const logFd = openSync(serviceLog, 'a');
-  const service = spawn(process.execPath, [SERVICE_ENTRY], { env, stdio: ['ignore', logFd, logFd], detached: true });
+  const service = spawn(process.execPath, [...nodeArgs, SERVICE_ENTRY], { env, stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
   service.unref();
   started.servicePid = service.pid;
