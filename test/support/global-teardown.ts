@@ -4,6 +4,7 @@ import { e2eState, STATE_FILE } from './e2e-state';
 import { isAlive, mountsUnder, processesMentioning } from './leftovers';
 import { removeDaemonNetworkTraces } from './daemon-network-traces';
 import { egressTraces, removeEgressRules } from './egress-traces';
+import { ProcessRunner } from '../../libs/daemon/src/process-runner';
 
 /**
  * Stops the service if a spec did not already, then makes sure nothing of the
@@ -28,7 +29,9 @@ export default async function globalTeardown(): Promise<void> {
   // to be killed cannot, and the machine is left as it was found either way.
   const leftRules = egressTraces();
   if (leftRules.length > 0) removeEgressRules();
-  for (const { pid } of processesMentioning(state.baseDir)) {
+  const left = processesMentioning(state.baseDir).map(({ pid }) => pid);
+  // A leftover shim's children are containers' first processes: they go too.
+  for (const pid of [...new ProcessRunner().childrenOf(left), ...left]) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {

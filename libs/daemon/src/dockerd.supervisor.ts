@@ -347,6 +347,15 @@ export class DockerdSupervisor implements OnApplicationShutdown {
    */
   private async reapLeftovers(): Promise<void> {
     const leftovers = this.processes.findNamingPath(this.options.runDir);
+    // A shim's children are its containers' first processes. Killed with the
+    // shim they would stay, orphaned, with their namespaces and cgroups (a
+    // dockerd that ran out of its stop time had not stopped them yet); killing
+    // a first process ends everything in its pid namespace.
+    const containers = this.processes.childrenOf(leftovers).filter((pid) => !leftovers.includes(pid));
+    for (const pid of containers) {
+      this.logger.warn(`killing container process ${pid} of a leftover shim: ${this.processes.commandArgs(pid)?.join(' ')}`);
+      this.processes.kill(pid, 'SIGKILL');
+    }
     for (const pid of leftovers) {
       this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandArgs(pid)?.join(' ')}`);
       this.processes.kill(pid, 'SIGKILL');

@@ -92,4 +92,27 @@ export class ProcessRunner {
         return args !== undefined && namesPathUnder(args, dir);
       });
   }
+
+  /** Pids of live processes whose parent is one of `parents`. */
+  childrenOf(parents: readonly number[]): number[] {
+    const wanted = new Set(parents);
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return [];
+    }
+    return entries
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          // "pid (comm) state ppid …"; comm may contain spaces and parentheses.
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return wanted.has(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+        } catch {
+          return false;
+        }
+      });
+  }
 }
