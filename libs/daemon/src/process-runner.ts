@@ -58,13 +58,8 @@ export class ProcessRunner {
   /** Alive and not a zombie: a killed process whose new parent has not reaped it yet is gone for every purpose but kill(pid, 0). */
   isAlive(pid: number): boolean {
     if (!this.kill(pid, 0 as unknown as NodeJS.Signals)) return false;
-    try {
-      // /proc/<pid>/stat: "pid (comm) state …"; comm may contain spaces and parentheses.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    } catch {
-      return true;
-    }
+    const stat = statAfterComm(pid);
+    return stat === undefined || stat[0] !== 'Z';
   }
 
   /** A process's arguments, as it was started (argv[0] first). */
@@ -78,41 +73,39 @@ export class ProcessRunner {
 
   /** Pids of live processes (other than this one) whose arguments name `dir` or a path under it. */
   findNamingPath(dir: string): number[] {
-    let entries: string[];
-    try {
-      entries = readdirSync('/proc');
-    } catch {
-      return [];
-    }
-    return entries
-      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
-      .map(Number)
-      .filter((pid) => {
-        const args = this.commandArgs(pid);
-        return args !== undefined && namesPathUnder(args, dir);
-      });
+    return processIds().filter((pid) => {
+      if (pid === process.pid) return false;
+      const args = this.commandArgs(pid);
+      return args !== undefined && namesPathUnder(args, dir);
+    });
   }
 
   /** Pids of live processes whose parent is one of `parents`. */
   childrenOf(parents: readonly number[]): number[] {
     const wanted = new Set(parents);
-    let entries: string[];
-    try {
-      entries = readdirSync('/proc');
-    } catch {
-      return [];
-    }
-    return entries
+    return processIds().filter((pid) => wanted.has(Number(statAfterComm(pid)?.[1])));
+  }
+}
+
+function processIds(): number[] {
+  try {
+    return readdirSync('/proc')
       .filter((name) => /^\d+$/.test(name))
-      .map(Number)
-      .filter((pid) => {
-        try {
-          // "pid (comm) state ppid …"; comm may contain spaces and parentheses.
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          return wanted.has(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-        } catch {
-          return false;
-        }
-      });
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The fields of /proc/<pid>/stat after "pid (comm)" — state, ppid, … — or
+ * undefined if the process is gone. comm may contain spaces and parentheses.
+ */
+function statAfterComm(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
   }
 }
