@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger, INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DaemonModule, DockerdSupervisor } from '@dind/daemon';
+import { daemonCgroupName, DaemonModule, DockerdSupervisor } from '@dind/daemon';
 import { RequestListener } from 'node:http';
 import { Server } from 'node:net';
 import { AdminModule } from './admin/admin.module';
@@ -130,6 +130,12 @@ async function bootstrap(): Promise<void> {
       watchIntervalMs: config.DOCKERD_WATCH_INTERVAL_MS,
       watchFailures: config.DOCKERD_WATCH_FAILURES,
       egress: { enforcement: config.EGRESS_ENFORCEMENT, gid: config.DOCKERD_EGRESS_GID, denyCidrs: config.egressDenyCidrs },
+      cgroup: {
+        mode: config.DOCKERD_CGROUP,
+        name: daemonCgroupName(config.DOCKERD_RUN_DIR),
+        pidsMax: config.DOCKERD_PIDS_MAX,
+        memoryMaxBytes: config.DOCKERD_MEMORY_MAX_BYTES > 0 ? config.DOCKERD_MEMORY_MAX_BYTES : undefined,
+      },
     }),
     { logger },
   ));

@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { DaemonCgroupOptions } from './daemon-cgroup';
 import { EgressOptions } from './egress.firewall';
 
 export interface DaemonModuleOptions {
@@ -24,6 +25,8 @@ export interface DaemonModuleOptions {
   readonly watchFailures?: number;
   /** The daemon's group and the kernel rules that bind it; unset: dockerd runs with ours and nothing is enforced. */
   readonly egress?: EgressOptions;
+  /** The cgroup dockerd and all it starts are confined to; unset: the service's own. */
+  readonly cgroup?: DaemonCgroupOptions;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: DAEMON_OPTIONS } =

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DAEMON_OPTIONS, DaemonModuleOptions } from './daemon-options';
+import { CgroupConfinement, DaemonCgroup } from './daemon-cgroup';
 import { writeDaemonConfig } from './daemon-config';
 import { pingDaemon, PingResult } from './docker-ping';
 import { EgressFirewall } from './egress.firewall';
@@ -51,6 +52,9 @@ export class DockerdSupervisor implements OnApplicationShutdown {
   private readonly paths: { socket: string; execRoot: string; pidfile: string; config: string };
   private readonly firewall?: EgressFirewall;
   readonly egressEnforcement: EgressEnforcement;
+  private readonly cgroup?: DaemonCgroup;
+  /** Where the daemon's cgroups are confined; `upstream` for a daemon we do not run. */
+  readonly cgroupConfinement: CgroupConfinement | 'upstream';
 
   constructor(
     @Inject(DAEMON_OPTIONS) private readonly options: DaemonModuleOptions,
@@ -66,6 +70,8 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     this.upstream = options.upstream ? parseUpstream(options.upstream) : { socketPath: this.paths.socket };
     this.egressEnforcement = !this.managed ? 'upstream' : options.egress?.enforcement === 'kernel' ? 'kernel' : 'off';
     if (this.egressEnforcement === 'kernel') this.firewall = new EgressFirewall(options.egress!, processes);
+    if (this.managed && options.cgroup) this.cgroup = new DaemonCgroup(options.cgroup);
+    this.cgroupConfinement = !this.managed ? 'upstream' : (this.cgroup?.confinement ?? 'off');
   }
 
   /** The daemon's API version as reported by its last successful ping. */
@@ -91,6 +97,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     if (this.managed) {
       await this.prepareRunDir();
       this.bindEgress();
+      this.confineCgroup();
       this.spawnDaemon();
     } else if (this.restarts === 0) {
       this.logger.warn(
@@ -131,6 +138,8 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       }
     }
     if (this.managed) await this.reapLeftovers();
+    const busy = this.cgroup?.remove() ?? [];
+    if (busy.length > 0) this.logger.warn(`cannot remove the daemon's cgroups (still busy): ${busy.join(', ')}`);
     if (this.firewall) {
       try {
         this.firewall.remove();
@@ -198,6 +207,28 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Before every start: the daemon's cgroup, with its ceilings. One that cannot
+   * be made stops start-up; DOCKERD_CGROUP=off runs dockerd in ours.
+   */
+  private confineCgroup(): void {
+    const cgroup = this.cgroup;
+    if (!cgroup || cgroup.confinement === 'off') {
+      this.logger.warn('dockerd runs in the service\'s own cgroup namespace (DOCKERD_CGROUP=off): a build\'s cgroup parent is a path from that namespace\'s root');
+      return;
+    }
+    if (cgroup.confinement === 'runtime') {
+      this.logger.log('cgroup v2: dockerd\'s cgroups are confined by the cgroup namespace the container runtime gives this service (private by default on v2)');
+      return;
+    }
+    try {
+      cgroup.prepare();
+    } catch (error) {
+      throw new Error(`cannot make the daemon's cgroup, so dockerd is not started: ${(error as Error).message} (DOCKERD_CGROUP=off starts it in ours)`);
+    }
+    this.logger.log(`dockerd runs in its own cgroup and cgroup namespace, at most ${this.options.cgroup!.pidsMax} processes: ${cgroup.directories().join(', ')}`);
+  }
+
   private spawnDaemon(): void {
     const args = [
       `--host=unix://${this.paths.socket}`,
@@ -208,7 +239,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       ...this.options.extraArgs,
     ];
     this.logger.log(`starting ${this.options.dockerdPath} ${args.join(' ')}`);
-    const child = this.processes.spawn(this.options.dockerdPath, args, engineDirectories(this.options.dockerdPath), this.options.egress?.gid);
+    const child = this.processes.spawn(this.options.dockerdPath, args, engineDirectories(this.options.dockerdPath), this.options.egress?.gid, this.cgroup?.commandPrefix());
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
@@ -360,10 +391,17 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       this.logger.warn(`killing leftover process ${pid}: ${this.processes.commandArgs(pid)?.join(' ')}`);
       this.processes.kill(pid, 'SIGKILL');
     }
+    // Whatever else is in the daemon's cgroup (a build step, a process a
+    // container forked out of its shim's sight) is the daemon's too.
+    const strays = (this.cgroup?.processes() ?? []).filter((pid) => pid !== process.pid && !leftovers.includes(pid) && !containers.includes(pid));
+    for (const pid of strays) {
+      this.logger.warn(`killing process ${pid} left in the daemon's cgroup: ${this.processes.commandArgs(pid)?.join(' ')}`);
+      this.processes.kill(pid, 'SIGKILL');
+    }
     // A killed containerd takes a moment to go; a dockerd started meanwhile
     // finds its pidfile alive, waits for it and fails, and costs another restart.
     const deadline = Date.now() + LEFTOVER_EXIT_WAIT_MS;
-    while (leftovers.some((pid) => this.processes.isAlive(pid)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ([...leftovers, ...strays].some((pid) => this.processes.isAlive(pid)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     this.removeStaleContainerdPidfile();
   }
 

@@ -8,3 +8,5 @@ export * from './egress-rules';
 export * from './egress.firewall';
 export * from './process-runner';
 export * from './upstream-address';
+export * from './cgroup-hierarchies';
+export * from './daemon-cgroup';

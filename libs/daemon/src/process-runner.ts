@@ -31,11 +31,13 @@ export class ProcessRunner {
    * containerd and shims). `group`: the one supplementary group the process and
    * all it starts carry (set by util-linux's setpriv, which execs the command,
    * so the pid is the command's); Node can set only the primary group.
+   * `prefix`: command words that set the process up and exec the rest (the
+   * daemon's cgroup and namespaces).
    */
-  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = [], group?: number): ChildProcess {
+  spawn(command: string, args: readonly string[], pathFirst: readonly string[] = [], group?: number, prefix: readonly string[] = []): ChildProcess {
     const env = childEnvironment(process.env);
     if (pathFirst.length > 0) env.PATH = [...pathFirst, env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'].join(':');
-    const [file, argv] = group === undefined ? [command, [...args]] : ['setpriv', [`--groups=${group}`, '--', command, ...args]];
+    const [file, ...argv] = [...prefix, ...(group === undefined ? [] : ['setpriv', `--groups=${group}`, '--']), command, ...args];
     return spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
 

@@ -35,6 +35,6 @@ export class DaemonHealthIndicator {
     if (this.supervisor.state !== 'ready') return indicator.down({ state: this.supervisor.state });
     if (this.options.auditStrict && !this.recorder.auditHealthy) return indicator.down({ reason: 'audit writes are failing (AUDIT_STRICT)' });
     const ping = await this.pool.canary(this.options.readyTimeoutMs);
-    return ping.ok ? indicator.up({ apiVersion: ping.apiVersion, egress: this.supervisor.egressEnforcement }) : indicator.down({ error: ping.error });
+    return ping.ok ? indicator.up({ apiVersion: ping.apiVersion, egress: this.supervisor.egressEnforcement, cgroup: this.supervisor.cgroupConfinement }) : indicator.down({ error: ping.error });
   }
 }

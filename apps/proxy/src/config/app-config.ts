@@ -101,6 +101,24 @@ export class AppConfig {
   EGRESS_DENY_CIDRS = '';
 
   /**
+   * namespace: on a cgroup v1 host dockerd and everything it starts (containers,
+   * build steps) run in a cgroup of their own under the service's, which is the
+   * root of dockerd's cgroup namespace: a cgroup parent a build names is a path
+   * beneath it (start-up fails if it cannot be made). On cgroup v2 the container
+   * runtime's private cgroup namespace does this. off: the service's cgroup.
+   */
+  @IsIn(['namespace', 'off'])
+  DOCKERD_CGROUP: 'namespace' | 'off' = 'namespace';
+
+  /** The most processes (threads included) the daemon's cgroup holds: dockerd, containerd, shims, containers and build steps together. */
+  @Transform(toInt) @IsInt() @Min(256) @Max(4_194_304)
+  DOCKERD_PIDS_MAX = 16_384;
+
+  /** The daemon's cgroup's memory limit in bytes, all it runs together; 0: the service's own cgroup's limit only. */
+  @Transform(toInt) @IsInt() @Min(0)
+  DOCKERD_MEMORY_MAX_BYTES = 0;
+
+  /**
    * The service's own OOM score adjustment (-1000…1000): it shares its memory
    * limit with tenant containers, and the OOM killer should pick one of those.
    */

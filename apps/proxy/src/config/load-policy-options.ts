@@ -1,3 +1,4 @@
+import { unescapeMountPath } from '@dind/daemon';
 import { parsePolicyOptions, PolicyOptions, PolicyOptionsError, RESTRICTED } from '@dind/policy';
 import { readFileSync, realpathSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -35,12 +36,9 @@ export function resolveHostPath(path: string): string | undefined {
   }
 }
 
-/** A mount point as /proc/self/mountinfo writes it: space, tab, newline and backslash in octal. */
-const unescapeMountPoint = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-
 /**
  * Whether another filesystem is mounted beneath `path` (as this process's mount
- * namespace sees it, which is the daemon's when the service started it). True
+ * namespace sees it; the daemon's namespace receives every mount of ours). True
  * when the table cannot be read: a read-only bind is then refused, not trusted.
  */
 export function hasMountsBelow(path: string): boolean {
@@ -48,7 +46,7 @@ export function hasMountsBelow(path: string): boolean {
     const below = `${path}/`;
     return readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
-      .some((line) => unescapeMountPoint(line.split(' ')[4] ?? '').startsWith(below));
+      .some((line) => unescapeMountPath(line.split(' ')[4] ?? '').startsWith(below));
   } catch {
     return true;
   }
