@@ -236,16 +236,17 @@ describe('hosts the daemon will dial', () => {
   });
 });
 
-describe('BuildKit (option buildkitSessions, off in restricted)', () => {
-  const withBuildkit = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, buildkitSessions: true } });
+describe('BuildKit (option buildkitSessions, on in restricted)', () => {
+  const withBuildkit = policy;
+  const withoutBuildkit = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, buildkitSessions: false } });
   const ask = (p: DockerPolicy, method: string, url: string) => p.decide({ method, url, headers: {} });
 
   it.each([
     ['POST', '/v1.41/session'],
     ['POST', '/v1.52/grpc'],
     ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
-  ])('refuses %s %s when off (default), naming the option', (method, url) => {
-    const decision = ask(policy, method, url);
+  ])('refuses %s %s when off, naming the option', (method, url) => {
+    const decision = ask(withoutBuildkit, method, url);
     expect(decision).toMatchObject({ allowed: false, denial: { rule: 'buildkit' } });
     expect(!decision.allowed && decision.denial.reason).toContain('option buildkitSessions');
   });
@@ -254,7 +255,7 @@ describe('BuildKit (option buildkitSessions, off in restricted)', () => {
     ['POST', '/v1.41/session'],
     ['POST', '/v1.52/grpc'],
     ['POST', '/v1.41/build?version=2&remote=client-session&session=abc&buildid=b1&t=app'],
-  ])('allows %s %s when on', (method, url) => {
+  ])('allows %s %s when on (the default)', (method, url) => {
     expect(ask(withBuildkit, method, url).allowed).toBe(true);
   });
 

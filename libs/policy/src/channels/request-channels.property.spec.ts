@@ -11,7 +11,7 @@ const GUARDED: ReadonlyArray<{ method: string; path: string; base: string; key: 
   { method: 'POST', path: '/build', base: 't=x', key: 'remote', danger: 'http://127.0.0.1:1/ctx.tar', benign: '' },
   { method: 'POST', path: '/build', base: 't=x', key: 'cgroupparent', danger: '/', benign: '' },
   { method: 'POST', path: '/build', base: 't=x', key: 'isolation', danger: 'hyperv', benign: 'default' },
-  { method: 'POST', path: '/build', base: 't=x', key: 'version', danger: '2', benign: '1' },
+  { method: 'POST', path: '/build', base: 't=x', key: 'version', danger: '3', benign: '1' },
   { method: 'POST', path: '/images/create', base: 'repo=x', key: 'fromSrc', danger: 'http://127.0.0.1:1/x.tar', benign: '-' },
   { method: 'POST', path: '/images/create', base: 'tag=1', key: 'fromImage', danger: '127.0.0.1:5000/x', benign: 'busybox' },
   { method: 'GET', path: '/images/search', base: 'limit=1', key: 'term', danger: '169.254.169.254/x', benign: 'busybox' },

@@ -23,12 +23,13 @@ export interface PolicyOptions {
   readonly remoteBuildContexts: boolean;
   readonly hostNetwork: boolean;
   /**
-   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), off by default.
-   * When on, the daemon's egress is still bound by the kernel and its
-   * network.host and security.insecure entitlements stay off, but two things
-   * travel inside `/grpc` where the proxy cannot read them: a `cgroup-parent`
-   * the daemon honours (RUN steps land outside the service's cgroup on cgroup
-   * v1 hosts), and RUN steps run with no pids or memory ceiling.
+   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), on by default.
+   * Much of a BuildKit build travels inside `/grpc` where the proxy does not
+   * read it, so what holds there is enforced where the daemon acts: its
+   * network.host and security.insecure entitlements are off, the kernel refuses
+   * its connections to the neighbourhood, and (DOCKERD_CGROUP) a cgroup parent
+   * a build names lands inside the daemon's own bounded cgroup. The classic
+   * query rules still apply to `/build?version=2`. Off: classic builds only.
    */
   readonly buildkitSessions: boolean;
   /** Defaults and ceilings for what containers may use; on in "restricted" too. */
@@ -44,7 +45,7 @@ export const RESTRICTED: PolicyOptions = {
   namespacedSysctls: false,
   remoteBuildContexts: false,
   hostNetwork: false,
-  buildkitSessions: false,
+  buildkitSessions: true,
   resources: RESTRICTED_RESOURCES,
 };
 

@@ -155,9 +155,9 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   }),
   pass('POST', '/build/prune', { longLived: true }),
   // BuildKit: an h2c upgrade carrying the client's session (context, secrets,
-  // auth), and buildx's way to BuildKit's control API. Refused unless the
-  // buildkitSessions option is on (off by default: the build's settings and
-  // limits travel inside /grpc, unread; see PolicyOptions.buildkitSessions).
+  // auth), and buildx's way to BuildKit's control API. Refused when the
+  // buildkitSessions option is off (what /grpc carries is not read here; it
+  // is bounded where the daemon acts: see PolicyOptions.buildkitSessions).
   validated('POST', '/session', 'buildkit', 'stream', { hijack: 'tcp', longLived: true }),
   validated('POST', '/grpc', 'buildkit', 'stream', { hijack: 'tcp', longLived: true }),
   validated('GET', '/distribution/{name}/json', 'distribution', 'stream', { longLived: true }),
