@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { daemonCgroupName } from '@dind/daemon';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, Server } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliResult, docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
+import { PIDS_MOUNT, pidsCgroupOf } from '../support/host-cgroup';
 import { messageOf, rawRequest } from '../support/raw-http';
 import { SidecarInstance, startSidecarInstance } from '../support/sidecar-instance';
 
@@ -83,52 +85,32 @@ async function loopbackRecorder(): Promise<{ port: number; connections: () => nu
   };
 }
 
+/** The pid of a live process one of whose arguments contains `text`. */
+function processWithArgument(text: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text)) return Number(name);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+async function waitForValue<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const daemonSocket = () => ({ socketPath: join(state.runDir, 'docker.sock') });
 
-describe("BuildKit off by default (the run's own service, restricted policy)", () => {
-
-  it.each([['/session'], ['/v1.41/session'], ['/grpc'], ['/v1.41/grpc']])('refuses the h2c upgrade POST %s, naming the option', async (path) => {
-    const response = await rawRequest({ port: state.apiPort }, 'POST', path, { headers: upgrade });
-    expect(response.status).toBe(403);
-    expect(messageOf(response)).toMatch(/BuildKit sessions are not enabled by this policy \(option buildkitSessions\).*rule buildkit/);
-  });
-
-  it('refuses /build?version=2 naming the option', async () => {
-    const response = await rawRequest({ port: state.apiPort }, 'POST', '/v1.41/build?version=2&remote=client-session&session=x');
-    expect(response.status).toBe(403);
-    expect(messageOf(response)).toMatch(/option buildkitSessions.*DOCKER_BUILDKIT=0.*rule buildkit/);
-  });
-
-  it('DOCKER_BUILDKIT=1 docker build (20.10 CLI) prints our message: the /build refusal, with rule and request id', async () => {
-    const result = await cli20.build(state.tcpHost, ['-t', 'dind-test/bk-off'], context('FROM scratch\nCOPY a /a\n', { a: 'x' }));
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/Error response from daemon: dind-service policy denied the request: query\.version="2": BuildKit builds are not enabled by this policy \(option buildkitSessions\).*\(rule buildkit\) \[request id [0-9a-f]+\]/);
-  });
-
-  it('advertises the classic builder on _ping (Builder-Version: 1), so clients that read it do not try BuildKit', async () => {
-    for (const method of ['GET', 'HEAD']) {
-      const response = await rawRequest({ port: state.apiPort }, method, '/_ping');
-      expect(response.status).toBe(200);
-      expect(response.headers['builder-version']).toBe('1');
-    }
-  });
-
-  it('the 20.10 CLI without DOCKER_BUILDKIT then builds with the classic builder', async () => {
-    const result = await docker(CLI_20, state.tcpHost, ['build', '-t', 'dind-test/bk-off-classic', context(`FROM ${state.image}\nRUN echo classic\n`)], { env: { DOCKER_BUILDKIT: '' } });
-    expect(result.code).toBe(0);
-    expect(text(result)).toContain('Successfully tagged dind-test/bk-off-classic:latest');
-  });
-});
-
-describe('BuildKit turned on by an operator (buildkitSessions: true, a sidecar-mode proxy)', () => {
-  let on: SidecarInstance;
-  beforeAll(async () => {
-    on = await startSidecarInstance(state, 'buildkit-on', 'name: buildkit-on\nbuildkitSessions: true\n');
-  });
-  afterAll(async () => {
-    await on?.stop();
-  });
-
+describe('BuildKit on by default (the run\'s own service, restricted policy)', () => {
   it('the supervised daemon runs with BuildKit entitlements off (the supervisor writes them always)', () => {
     expect(JSON.parse(readFileSync(join(state.runDir, 'daemon.json'), 'utf8'))).toEqual({
       builder: { Entitlements: { 'network-host': false, 'security-insecure': false } },
@@ -136,26 +118,26 @@ describe('BuildKit turned on by an operator (buildkitSessions: true, a sidecar-m
   });
 
   it.each([['/session'], ['/grpc']])('lets the h2c upgrade POST %s through to the daemon (101)', async (path) => {
-    expect(await upgradeStatus(on.apiPort, path)).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(await upgradeStatus(state.apiPort, path)).toBe('HTTP/1.1 101 Switching Protocols');
   });
 
   it("passes the daemon's Builder-Version on _ping as it is", async () => {
     const daemon = await rawRequest(daemonSocket(), 'GET', '/_ping');
-    const proxied = await rawRequest({ port: on.apiPort }, 'GET', '/_ping');
+    const proxied = await rawRequest({ port: state.apiPort }, 'GET', '/_ping');
     expect(proxied.headers['builder-version']).toBe(daemon.headers['builder-version']);
     // dockerd 23+ says BuildKit; 20.10 says nothing unless configured.
     expect(daemon.headers['builder-version']).toBe(onEngine26 ? '2' : undefined);
   });
 
   it('keeps the classic build query rules on version=2: networkmode=host is refused, naming the rule', async () => {
-    const response = await rawRequest({ port: on.apiPort }, 'POST', '/v1.41/build?version=2&remote=client-session&session=x&networkmode=host');
+    const response = await rawRequest({ port: state.apiPort }, 'POST', '/v1.41/build?version=2&remote=client-session&session=x&networkmode=host');
     expect(response.status).toBe(403);
     expect(messageOf(response)).toMatch(/query\.networkmode="host".*rule host-namespace.*request id/);
   });
 
   it('builds with the 20.10 CLI even without DOCKER_BUILDKIT when the daemon advertises BuildKit (Docker 26)', async () => {
     if (!onEngine26) return; // dockerd 20.10 does not advertise BuildKit: the CLI keeps the classic builder.
-    const result = await docker(CLI_20, on.tcpHost, ['build', '-t', 'dind-test/bk-auto', context('FROM scratch\nCOPY a /a\n', { a: 'x' })], { env: { DOCKER_BUILDKIT: '' } });
+    const result = await docker(CLI_20, state.tcpHost, ['build', '-t', 'dind-test/bk-auto', context('FROM scratch\nCOPY a /a\n', { a: 'x' })], { env: { DOCKER_BUILDKIT: '' } });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('naming to docker.io/dind-test/bk-auto');
   });
@@ -187,28 +169,33 @@ describe('BuildKit turned on by an operator (buildkitSessions: true, a sidecar-m
       const secret = join(context('unused'), 'tok');
       writeFileSync(secret, 's3cret-value');
       const dir = context(dockerfile, { 'greeting.txt': 'from-the-context' });
-      const result = await client.build(on.tcpHost, ['--target', 'app', '--build-arg', 'GREETING=hello', '--secret', `id=tok,src=${secret}`, '-t', tag('app')], dir);
+      const result = await client.build(state.tcpHost, ['--target', 'app', '--build-arg', 'GREETING=hello', '--secret', `id=tok,src=${secret}`, '-t', tag('app')], dir);
       expect(result.stderr).toContain('secret-was-mounted');
       expect(result.stderr).not.toContain('the last stage was built');
       expect(result.stderr).toMatch(/#\d+ \[internal\] load build definition from Dockerfile/);
       expect(result.code).toBe(0);
-      const run = await docker(CLI_20, on.tcpHost, ['run', '--rm', tag('app'), 'sh', '-c', 'cat /out /cached; test -e /run/secrets/tok && echo secret-left-in-image || true']);
+      const run = await docker(CLI_20, state.tcpHost, ['run', '--rm', tag('app'), 'sh', '-c', 'cat /out /cached; test -e /run/secrets/tok && echo secret-left-in-image || true']);
       expect(text(run)).toBe('hello from-the-context\ncached');
     });
 
-    it('a RUN step gets no pids or memory ceiling of the proxy (docs/policy.md says so)', async () => {
-      // cgroup v1 shows the step's own cgroup under the controller's directory, v2 at the root.
-      const probe = 'for f in pids.max pids/pids.max memory.max memory/memory.limit_in_bytes; do test -e /sys/fs/cgroup/$f && echo "$f=$(cat /sys/fs/cgroup/$f)"; done; true';
-      const result = await client.build(on.tcpHost, ['--no-cache'], context(`FROM ${state.image}\nRUN ${probe}\n`));
+    it("a RUN step runs inside the daemon's bounded cgroup, and so does one whose build names a cgroup parent (buildx)", async () => {
+      const marker = `bk-cgroup-probe-${client === cli20 ? '20' : 'buildx'}-${process.pid}`;
+      // buildx carries --cgroup-parent inside /grpc; the 20.10 CLI puts it in the /build query, which the proxy refuses (rule cgroup).
+      const parent = client === buildx ? [`--cgroup-parent=/escape-${marker}`] : [];
+      const build = client.build(state.tcpHost, ['--no-cache', ...parent], context(`FROM ${state.image}\nRUN sleep 8 && echo ${marker}\n`));
+      const step = await waitForValue('the RUN step running', () => processWithArgument(`echo ${marker}`), 60_000);
+      const cgroup = pidsCgroupOf(step);
+      const result = await build;
       expect(result.code).toBe(0);
-      expect(result.stderr).toMatch(/pids(\/pids)?\.max=max/);
-      expect(result.stderr).not.toMatch(/pids(\/pids)?\.max=\d/);
-      // v2 says max; v1 says the largest page-aligned 64-bit value.
-      expect(result.stderr).toMatch(/memory(\.max=max|\/memory\.limit_in_bytes=92233720368547\d+)/);
+      const daemonCgroup = `${pidsCgroupOf(state.servicePid)}/${daemonCgroupName(state.runDir)}`.replace(/^\/\//, '/');
+      expect(cgroup.startsWith(`${daemonCgroup}/`)).toBe(true);
+      // Docker 26 honours the parent (beneath the daemon's cgroup); 20.10's BuildKit ignores it.
+      if (parent.length > 0 && onEngine26) expect(cgroup).toContain(`${daemonCgroup}/escape-${marker}/`);
+      expect(readFileSync(join(PIDS_MOUNT, daemonCgroup, 'pids.max'), 'utf8').trim()).toBe('16384');
     });
 
     it('--network=host is refused with a message the user sees', async () => {
-      const result = await client.build(on.tcpHost, ['--network=host'], context(`FROM ${state.image}\nRUN echo x\n`));
+      const result = await client.build(state.tcpHost, ['--network=host'], context(`FROM ${state.image}\nRUN echo x\n`));
       expect(result.code).not.toBe(0);
       if (client === cli20) {
         // The 20.10 CLI puts it in the /build query, which the proxy reads.
@@ -225,14 +212,14 @@ describe('BuildKit turned on by an operator (buildkitSessions: true, a sidecar-m
       ['--network=host', onEngine26 ? /network\.host is not allowed/ : /Unknown flag: network/],
       ['--security=insecure', /[Uu]nknown flag: security/],
     ])('RUN %s does not get past the frontend or the entitlement', async (flag, refusal) => {
-      const result = await client.build(on.tcpHost, [], context(`FROM ${state.image}\nRUN ${flag} echo x\n`));
+      const result = await client.build(state.tcpHost, [], context(`FROM ${state.image}\nRUN ${flag} echo x\n`));
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(refusal);
     });
 
     it('--allow security.insecure is refused by the entitlement (buildx)', async () => {
       if (client === cli20) return; // the 20.10 CLI has no --allow
-      const result = await client.build(on.tcpHost, ['--allow', 'security.insecure'], context(`FROM ${state.image}\nRUN echo x\n`));
+      const result = await client.build(state.tcpHost, ['--allow', 'security.insecure'], context(`FROM ${state.image}\nRUN echo x\n`));
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain('granting entitlement security.insecure is not allowed by build daemon configuration');
     });
@@ -242,7 +229,7 @@ describe('BuildKit turned on by an operator (buildkitSessions: true, a sidecar-m
       ['ADD from a loopback URL', (port: number) => `FROM ${state.image}\nADD http://127.0.0.1:${port}/secret /secret\n`],
       ['a # syntax= frontend from a loopback registry', (port: number) => `# syntax=127.0.0.1:${port}/frontend\nFROM ${state.image}\n`],
     ])('%s fails closed: the kernel refuses the dial, the listener records nothing', async (_name, dockerfile) => {
-      const result = await client.build(on.tcpHost, [], context(dockerfile(listener.port)));
+      const result = await client.build(state.tcpHost, [], context(dockerfile(listener.port)));
       expect(result.code).not.toBe(0);
       expect(result.stderr).toContain(`dial tcp 127.0.0.1:${listener.port}: connect: connection refused`);
       expect(listener.connections()).toBe(0);
@@ -251,9 +238,51 @@ describe('BuildKit turned on by an operator (buildkitSessions: true, a sidecar-m
 
   it('the 28.x CLI has no buildx plugin here: it says so', async () => {
     if (!existsSync(CLI_28)) return;
-    const result = await docker(CLI_28, on.tcpHost, ['build', '-t', 'dind-test/bk-28', context('FROM scratch\nCOPY a /a\n', { a: 'x' })], { env: BUILDKIT });
+    const result = await docker(CLI_28, state.tcpHost, ['build', '-t', 'dind-test/bk-28', context('FROM scratch\nCOPY a /a\n', { a: 'x' })], { env: BUILDKIT });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('buildx component is missing');
+  });
+});
+
+describe('BuildKit turned off by an operator (buildkitSessions: false, a sidecar-mode proxy)', () => {
+  let off: SidecarInstance;
+  beforeAll(async () => {
+    off = await startSidecarInstance(state, 'buildkit-off', 'name: buildkit-off\nbuildkitSessions: false\n');
+  });
+  afterAll(async () => {
+    await off?.stop();
+  });
+
+  it.each([['/session'], ['/v1.41/session'], ['/grpc'], ['/v1.41/grpc']])('refuses the h2c upgrade POST %s, naming the option', async (path) => {
+    const response = await rawRequest({ port: off.apiPort }, 'POST', path, { headers: upgrade });
+    expect(response.status).toBe(403);
+    expect(messageOf(response)).toMatch(/BuildKit sessions are not enabled by this policy \(option buildkitSessions\).*rule buildkit/);
+  });
+
+  it('refuses /build?version=2 naming the option', async () => {
+    const response = await rawRequest({ port: off.apiPort }, 'POST', '/v1.41/build?version=2&remote=client-session&session=x');
+    expect(response.status).toBe(403);
+    expect(messageOf(response)).toMatch(/option buildkitSessions.*DOCKER_BUILDKIT=0.*rule buildkit/);
+  });
+
+  it('DOCKER_BUILDKIT=1 docker build (20.10 CLI) prints our message: the /build refusal, with rule and request id', async () => {
+    const result = await cli20.build(off.tcpHost, ['-t', 'dind-test/bk-off'], context('FROM scratch\nCOPY a /a\n', { a: 'x' }));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Error response from daemon: dind-service policy denied the request: query\.version="2": BuildKit builds are not enabled by this policy \(option buildkitSessions\).*\(rule buildkit\) \[request id [0-9a-f]+\]/);
+  });
+
+  it('advertises the classic builder on _ping (Builder-Version: 1), so clients that read it do not try BuildKit', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const response = await rawRequest({ port: off.apiPort }, method, '/_ping');
+      expect(response.status).toBe(200);
+      expect(response.headers['builder-version']).toBe('1');
+    }
+  });
+
+  it('the 20.10 CLI without DOCKER_BUILDKIT then builds with the classic builder', async () => {
+    const result = await docker(CLI_20, off.tcpHost, ['build', '-t', 'dind-test/bk-off-classic', context(`FROM ${state.image}\nRUN echo classic\n`)], { env: { DOCKER_BUILDKIT: '' } });
+    expect(result.code).toBe(0);
+    expect(text(result)).toContain('Successfully tagged dind-test/bk-off-classic:latest');
   });
 });
 

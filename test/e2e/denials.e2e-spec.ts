@@ -12,7 +12,7 @@ describe('refused before the daemon sees it', () => {
     ['POST', '/v1.41/swarm/init', 'route.denied'],
     ['GET', '/secrets', 'route.denied'],
     ['POST', '/plugins/pull?remote=x', 'route.denied'],
-    ['POST', '/session', 'buildkit'],
+    ['POST', '/build?version=3', 'buildkit'],
     ['GET', '/not-an-endpoint', 'route.unknown'],
     ['OPTIONS', '/containers/json', 'route.unknown'],
     ['GET', '/v1.99/containers/json', 'api-version.unaudited'],

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
+import { pidsCgroupDirOf } from '../support/host-cgroup';
 import { SidecarInstance, startSidecarInstance } from '../support/sidecar-instance';
 
 // Resource ceilings (docs/policy.md, "Resource ceilings") against the run's
@@ -28,19 +29,6 @@ async function make(host: string, verb: 'create' | 'run', args: string[]) {
 afterAll(async () => {
   for (const name of created) await on(state.tcpHost, ['rm', '-f', name]);
 });
-
-/** The container's pids cgroup directory (cgroup v1, cgroupfs or systemd driver). */
-function pidsCgroupOf(id: string): string {
-  const candidates = [join('/sys/fs/cgroup/pids/docker', id), join('/sys/fs/cgroup/pids/system.slice', `docker-${id}.scope`)];
-  const found = candidates.find((dir) => existsSync(join(dir, 'pids.current')));
-  if (found) return found;
-  // Elsewhere (a cgroup parent of the daemon's own): look two levels down.
-  for (const first of readdirSync('/sys/fs/cgroup/pids', { withFileTypes: true }).filter((e) => e.isDirectory())) {
-    const dir = join('/sys/fs/cgroup/pids', first.name, id);
-    if (existsSync(join(dir, 'pids.current'))) return dir;
-  }
-  throw new Error(`no pids cgroup found for ${id}`);
-}
 
 describe('every container gets a pids limit and bounded logs (restricted)', () => {
   it('a container created with no limits holds PidsLimit 1024 and json-file logs of 10m × 3', async () => {
@@ -80,7 +68,7 @@ describe('a fork bomb stops at its limit while the service and other containers 
     const bomb = await make(state.tcpHost, 'run', ['-d', '--pids-limit', String(LIMIT), '--cpus', '1', state.image, 'sh', '-c', 'f(){ f|f& };f; sleep 3600']);
     expect(bomb.result.stderr).toBe('');
     const id = text(bomb.result);
-    const cgroup = pidsCgroupOf(id);
+    const cgroup = pidsCgroupDirOf(Number(await inspect(id, '{{.State.Pid}}')));
     expect(readFileSync(join(cgroup, 'pids.max'), 'utf8').trim()).toBe(String(LIMIT));
 
     let highest = 0;

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { daemonCgroupName } from '@dind/daemon';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
 import { e2eState, STATE_FILE } from '../support/e2e-state';
 import { isReady, startService, waitFor } from '../support/global-setup';
+import { pidsCgroupDirOf } from '../support/host-cgroup';
 import { isAlive, processesMentioning } from '../support/leftovers';
 import { egressTraces } from '../support/egress-traces';
 import { messageOf, rawRequest } from '../support/raw-http';
@@ -109,6 +111,9 @@ describe('the dockerd supervisor', () => {
     const sibling = spawn(join(siblingDir, 'containerd'), ['1000'], { stdio: 'ignore', detached: true });
     sibling.unref();
 
+    // The daemon's cgroup, made beneath the service's own in every hierarchy.
+    const daemonCgroup = join(pidsCgroupDirOf(state.servicePid), daemonCgroupName(state.runDir));
+    expect(existsSync(join(daemonCgroup, 'pids.max'))).toBe(true);
     try {
       process.kill(state.servicePid, 'SIGTERM');
       await waitFor('service exited', async () => !isAlive(state.servicePid), 60_000);
@@ -116,6 +121,7 @@ describe('the dockerd supervisor', () => {
       expect(processesMentioning(`${state.runDir}/`)).toEqual([]);
       expect(isAlive(sibling.pid!)).toBe(true);
       expect(egressTraces()).toEqual([]);
+      expect(existsSync(daemonCgroup)).toBe(false);
     } finally {
       sibling.kill('SIGKILL');
     }

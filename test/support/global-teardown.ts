@@ -5,6 +5,7 @@ import { isAlive, mountsUnder, processesMentioning } from './leftovers';
 import { removeDaemonNetworkTraces } from './daemon-network-traces';
 import { egressTraces, removeEgressRules } from './egress-traces';
 import { ProcessRunner } from '../../libs/daemon/src/process-runner';
+import { DaemonCgroup, daemonCgroupName } from '../../libs/daemon/src/daemon-cgroup';
 
 /**
  * Stops the service if a spec did not already, then makes sure nothing of the
@@ -29,7 +30,10 @@ export default async function globalTeardown(): Promise<void> {
   // to be killed cannot, and the machine is left as it was found either way.
   const leftRules = egressTraces();
   if (leftRules.length > 0) removeEgressRules();
-  const left = processesMentioning(state.baseDir).map(({ pid }) => pid);
+  // The daemon's cgroup is beneath this process's own (it started the service):
+  // whatever is still in it was the daemon's.
+  const cgroup = new DaemonCgroup({ mode: 'namespace', name: daemonCgroupName(state.runDir), pidsMax: 1 });
+  const left = [...new Set([...processesMentioning(state.baseDir).map(({ pid }) => pid), ...cgroup.processes()])];
   // A leftover shim's children are containers' first processes: they go too.
   for (const pid of [...new ProcessRunner().childrenOf(left), ...left]) {
     try {
@@ -45,6 +49,9 @@ export default async function globalTeardown(): Promise<void> {
       // Unmounted with its parent.
     }
   }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const busy = cgroup.remove();
+  if (busy.length > 0) console.warn(`cgroups still busy after the run: ${busy.join(', ')}`);
   if (state.networkTraces) removeDaemonNetworkTraces(state.networkTraces.forwardPolicy);
   if (process.env.KEEP_E2E_DIR !== '1') rmSync(state.baseDir, { recursive: true, force: true });
   rmSync(STATE_FILE, { force: true });

@@ -138,8 +138,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       }
     }
     if (this.managed) await this.reapLeftovers();
-    const busy = this.cgroup?.remove() ?? [];
-    if (busy.length > 0) this.logger.warn(`cannot remove the daemon's cgroups (still busy): ${busy.join(', ')}`);
+    if (this.cgroup) await this.removeCgroup(this.cgroup);
     if (this.firewall) {
       try {
         this.firewall.remove();
@@ -403,6 +402,20 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     const deadline = Date.now() + LEFTOVER_EXIT_WAIT_MS;
     while ([...leftovers, ...strays].some((pid) => this.processes.isAlive(pid)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     this.removeStaleContainerdPidfile();
+  }
+
+  /**
+   * A shim that was not killed exits on its own a moment after its daemon, and
+   * a cgroup is busy until its last task has exited: retried for a while.
+   */
+  private async removeCgroup(cgroup: DaemonCgroup): Promise<void> {
+    const deadline = Date.now() + LEFTOVER_EXIT_WAIT_MS;
+    let busy = cgroup.remove();
+    while (busy.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      busy = cgroup.remove();
+    }
+    if (busy.length > 0) this.logger.warn(`cannot remove the daemon's cgroups (still busy): ${busy.join(', ')}`);
   }
 
   /**
