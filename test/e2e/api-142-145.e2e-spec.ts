@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
@@ -296,18 +296,28 @@ describeOn26('API 1.42–1.45 defaults that depend on the request version, on Do
   });
 
   describe('a read-only host bind over a submount (a sidecar with a read-only bind prefix)', () => {
+    const hereAndInTheDaemon = () => {
+      const daemonPid = readFileSync(join(state.runDir, 'dockerd.pid'), 'utf8').trim();
+      return [
+        (command: string[]) => execFileSync(command[0], command.slice(1)),
+        (command: string[]) => execFileSync('nsenter', [`--mount=/proc/${daemonPid}/ns/mnt`, ...command]),
+      ];
+    };
     let sidecar: SidecarInstance;
     let prefix: string;
     beforeAll(async () => {
       prefix = mkdtempSync(join(state.baseDir, 'ro-prefix-'));
       mkdirSync(join(prefix, 'sub'));
       mkdirSync(join(prefix, 'plain'));
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'api145', join(prefix, 'sub')]);
+      // In the daemon's mount namespace as well: the host's root mount may be
+      // private (it is on the test machines), and then a mount made here after
+      // dockerd started does not reach it.
+      for (const run of hereAndInTheDaemon()) run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'api145', join(prefix, 'sub')]);
       sidecar = await startSidecarInstance(state, 'api145', ['name: e2e-api145', 'hostBindPrefixes:', `  - ${prefix}`].join('\n'));
     });
     afterAll(async () => {
       await sidecar?.stop();
-      execFileSync('umount', [join(prefix, 'sub')]);
+      for (const run of hereAndInTheDaemon()) run(['umount', join(prefix, 'sub')]);
     });
 
     const tryWrite = async (target: { port: number } | { socketPath: string }, version: string, extra: Record<string, unknown> = {}) => {

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
 import { processesMentioning } from '../support/leftovers';
+import { putNameserverFirst, restoreMachineResolver } from '../support/machine-resolver';
 
 // The request-time checks see the first address only. Here the first address is
 // an ordinary container, allowed, which answers with a redirect into the
@@ -46,6 +49,33 @@ const REDIRECTOR = [
   'tar -cf /w/x.tar -C /w cgi-bin',
   'exec httpd -f -p 8080 -h /w',
 ].join(' && ');
+
+interface DnsQuery {
+  readonly name: string;
+  readonly type: number;
+  readonly answer: string | null;
+}
+
+/**
+ * The rebinding nameserver (test/support/rebinding-dns.mjs), run inside a
+ * container's network namespace: an address on the daemon's bridge, which the
+ * egress rules let the daemon reach, like any resolver outside the service.
+ */
+async function startNameserver(containerPid: number, answers: Record<string, string[]>): Promise<{ process: ChildProcess; queries: DnsQuery[] }> {
+  const child = spawn('nsenter', [`--net=/proc/${containerPid}/ns/net`, process.execPath, join(__dirname, '..', 'support', 'rebinding-dns.mjs'), JSON.stringify(answers)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const queries: DnsQuery[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the test nameserver exited (${code})`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line);
+      if (entry.listening) resolve();
+      else queries.push(entry);
+    });
+  });
+  return { process: child, queries };
+}
 
 /** Packets the daemon's group had refused so far, per chain rule (IPv4). */
 function refusals(): number {
@@ -151,6 +181,45 @@ describe('the daemon cannot dial the neighbourhood, however the address reaches 
     const result = await docker(cli, state.tcpHost, ['build', '-t', 'egress/added:2', '-'], { input: dockerfile, timeoutMs: 120_000 });
     expect(result.stderr).toBe('');
     await run(['rmi', 'egress/added:2']);
+  });
+
+  it('refuses an import whose name rebinds to loopback after the proxy resolved it: the listener records nothing', async () => {
+    // The redirector container also serves the archive on the loopback listener's
+    // port, so that only the address differs between the two answers.
+    await run(['exec', '-d', redirector, 'httpd', '-f', '-p', String(loopbackPort), '-h', '/w']);
+    const address = new URL(origin).hostname;
+    const pid = Number(text(await run(['inspect', '-f', '{{.State.Pid}}', redirector])));
+    const nameserver = await startNameserver(pid, { 'steady.test': [address], 'rebind.test': [address, '127.0.0.1'] });
+    try {
+      putNameserverFirst(state.baseDir, address);
+      // Go's resolver re-reads resolv.conf at most every 5 s, and Docker 20.10's
+      // (Go 1.19) answers its first lookup from the copy it read at start: one
+      // lookup to wake it, then the wait.
+      await run(['import', `http://steady.test:${loopbackPort}/x.tar`, 'egress/steady:1']);
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+
+      // The control: a name that keeps its address, resolved by proxy and daemon alike.
+      const asked = nameserver.queries.length;
+      const steady = await run(['import', `http://steady.test:${loopbackPort}/x.tar`, 'egress/steady:1']);
+      expect(steady.stderr).toBe('');
+      expect(nameserver.queries.slice(asked).filter((q) => q.name === 'steady.test' && q.type === 1).length).toBeGreaterThanOrEqual(2);
+      await run(['rmi', 'egress/steady:1']);
+
+      const before = refusals();
+      const rebound = await run(['import', `http://rebind.test:${loopbackPort}/x.tar`, 'egress/rebound:1']);
+      expect(rebound.code).not.toBe(0);
+      expect(rebound.stderr).toContain(`dial tcp 127.0.0.1:${loopbackPort}: connect: connection refused`);
+      const answers = nameserver.queries.filter((q) => q.name === 'rebind.test' && q.type === 1).map((q) => q.answer);
+      // The proxy was told the container's address and let the request through; the daemon was told loopback.
+      expect(answers[0]).toBe(address);
+      expect(answers.slice(1)).toContain('127.0.0.1');
+      expect(loopback.connections).toEqual([]);
+      expect(refusals()).toBeGreaterThan(before);
+      expect(text(await run(['images', '-q', 'egress/rebound:1']))).toBe('');
+    } finally {
+      restoreMachineResolver(state.baseDir);
+      nameserver.process.kill();
+    }
   });
 
   it("gives what dockerd creates for a container root's group, not the egress group", async () => {

@@ -4,6 +4,7 @@ import { e2eState, STATE_FILE } from './e2e-state';
 import { isAlive, mountsUnder, processesMentioning } from './leftovers';
 import { removeDaemonNetworkTraces } from './daemon-network-traces';
 import { egressTraces, removeEgressRules } from './egress-traces';
+import { restoreMachineResolver } from './machine-resolver';
 import { ProcessRunner } from '../../libs/daemon/src/process-runner';
 import { DaemonCgroup, daemonCgroupName } from '../../libs/daemon/src/daemon-cgroup';
 
@@ -15,6 +16,7 @@ import { DaemonCgroup, daemonCgroupName } from '../../libs/daemon/src/daemon-cgr
 export default async function globalTeardown(): Promise<void> {
   if (!existsSync(STATE_FILE)) return;
   const state = e2eState();
+  restoreMachineResolver(state.baseDir);
   let killed = false;
   if (isAlive(state.servicePid)) {
     process.kill(state.servicePid, 'SIGTERM');

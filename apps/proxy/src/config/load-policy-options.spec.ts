@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasMountsBelow, loadPolicyOptions } from './load-policy-options';
+import { hasMountsBelow, loadPolicyOptions, mountTablesWith } from './load-policy-options';
 
 const file = (name: string, text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'policy-')), name);
@@ -33,5 +33,24 @@ describe('hasMountsBelow (this process\'s mount table)', () => {
   it('sees the mounts beneath / (/proc at least) and none beneath a fresh directory', () => {
     expect(hasMountsBelow('')).toBe(true);
     expect(hasMountsBelow(mkdtempSync(join(tmpdir(), 'no-mounts-')))).toBe(false);
+  });
+
+  it('counts a mount that only one of the tables holds, and fails closed on a table it cannot read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tables-'));
+    const ours = join(dir, 'ours');
+    const daemons = join(dir, 'daemons');
+    writeFileSync(ours, '22 1 0:21 / /proc rw - proc proc rw\n');
+    writeFileSync(daemons, '22 1 0:21 / /proc rw - proc proc rw\n90 22 0:50 / /srv/prefix/sub\\040dir rw - tmpfs t rw\n');
+    expect(hasMountsBelow('/srv/prefix', [ours])).toBe(false);
+    expect(hasMountsBelow('/srv/prefix', [ours, daemons])).toBe(true);
+    expect(hasMountsBelow('/srv/prefix', [ours, join(dir, 'gone')])).toBe(true);
+  });
+
+  it("adds the daemon's table while the supervisor has a daemon pid", () => {
+    let pid: number | undefined;
+    const tables = mountTablesWith(() => pid);
+    expect(tables()).toEqual(['/proc/self/mountinfo']);
+    pid = 4321;
+    expect(tables()).toEqual(['/proc/self/mountinfo', '/proc/4321/mountinfo']);
   });
 });

@@ -37,17 +37,30 @@ export function resolveHostPath(path: string): string | undefined {
 }
 
 /**
- * Whether another filesystem is mounted beneath `path` (as this process's mount
- * namespace sees it; the daemon's namespace receives every mount of ours). True
- * when the table cannot be read: a read-only bind is then refused, not trusted.
+ * Whether another filesystem is mounted beneath `path` in any of the given
+ * mount tables: this process's and, when the service runs the daemon, the
+ * daemon's own. The daemon has a mount namespace of its own (see the daemon's
+ * cgroup), which receives the host's later mounts only where they propagate,
+ * and keeps mounts the host has since removed: both views count. True when a
+ * table cannot be read: a read-only bind is then refused, not trusted.
  */
-export function hasMountsBelow(path: string): boolean {
+export function hasMountsBelow(path: string, mountTables: readonly string[] = ['/proc/self/mountinfo']): boolean {
+  const below = `${path}/`;
   try {
-    const below = `${path}/`;
-    return readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .some((line) => unescapeMountPath(line.split(' ')[4] ?? '').startsWith(below));
+    return mountTables.some((table) =>
+      readFileSync(table, 'utf8')
+        .split('\n')
+        .some((line) => unescapeMountPath(line.split(' ')[4] ?? '').startsWith(below)),
+    );
   } catch {
     return true;
   }
+}
+
+/** The mount tables a read-only bind is judged by: ours, and the supervised daemon's while it runs. */
+export function mountTablesWith(daemonPid: () => number | undefined): () => string[] {
+  return () => {
+    const pid = daemonPid();
+    return pid === undefined ? ['/proc/self/mountinfo'] : ['/proc/self/mountinfo', `/proc/${pid}/mountinfo`];
+  };
 }

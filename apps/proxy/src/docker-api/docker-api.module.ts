@@ -12,7 +12,7 @@ import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { DockerProxyController } from './docker-proxy.controller';
-import { hasMountsBelow } from '../config/load-policy-options';
+import { hasMountsBelow, mountTablesWith } from '../config/load-policy-options';
 import { HijackHandler } from './hijack.handler';
 import { UpstreamProxy } from './upstream-proxy.service';
 import { UpstreamPool } from '../upstream/upstream-pool';
@@ -35,6 +35,7 @@ export interface DockerApiModuleOptions extends DockerApiOptions {
 @Module({})
 export class DockerApiModule {
   static forRoot({ supervisor, policy, resolveHostPath, hostNetworkIds, recorder, metrics, pool, limits, ...options }: DockerApiModuleOptions): DynamicModule {
+    const mountTables = mountTablesWith(() => supervisor.pid);
     return {
       module: DockerApiModule,
       controllers: [DockerProxyController],
@@ -45,7 +46,7 @@ export class DockerApiModule {
         { provide: DindMetrics, useValue: metrics },
         { provide: UpstreamPool, useValue: pool },
         { provide: ClientLimits, useValue: limits },
-        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds, hasMountsBelow }) },
+        { provide: DOCKER_POLICY, useValue: new DockerPolicy({ daemonApiVersion: () => supervisor.apiVersion, policy, resolveHostPath, hostNetworkIds, hasMountsBelow: (path) => hasMountsBelow(path, mountTables()) }) },
         DialTargetChecker,
         ContainerReferenceChecker,
         ContainerCountChecker,
