@@ -9,6 +9,7 @@ import { bodyMapPaths } from './dto/map-paths';
 import { checkRequestChannels } from './channels/request-channels';
 import { JsonPath, parseStrictJson, StrictJsonError } from './json/strict-json.parser';
 import { PolicyDenial, deny } from './policy-denial';
+import { forwardsInDryRun } from './dry-run';
 import { HeaderValue, PolicyDecision, PolicyRequest } from './policy-request';
 import { parseRequestTarget, RequestTarget } from './routes/request-target.parser';
 import { knownQueryParameters, repeatableQueryParameters } from './routes/route-query';
@@ -36,10 +37,6 @@ export interface DockerPolicyOptions {
   /** Whether a host directory has mounts beneath it; only consulted for read-only host bind prefixes. */
   readonly hasMountsBelow?: (path: string) => boolean;
 }
-
-// Refusals about the request's form rather than its content: ambiguous or
-// unreadable requests stay refused even in dry-run mode.
-const PROTOCOL_RULES = /^(request|route|api-version|query|body|policy)\./;
 
 export interface ResolvedRoute {
   readonly method: string;
@@ -169,7 +166,7 @@ export class DockerPolicy {
       const outcome = validator(input);
       if (outcome.denial) {
         const forwardable = route.body !== 'json' || outcome.body !== undefined || body === undefined;
-        if (!this.context.options.dryRun || PROTOCOL_RULES.test(outcome.denial.rule) || !forwardable) return refuse(outcome.denial);
+        if (!forwardable || !forwardsInDryRun(this.context.options, outcome.denial)) return refuse(outcome.denial);
         wouldDeny = outcome.denial;
       }
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));

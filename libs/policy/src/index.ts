@@ -2,6 +2,7 @@ export * from './api-version';
 export * from './policy-denial';
 export * from './policy-request';
 export * from './docker-policy';
+export { forwardsInDryRun } from './dry-run';
 export { ROUTE_TABLE } from './routes/route-table';
 export type { RouteRow, RouteClass, BodyHandling } from './routes/route-table';
 export * from './network/subnet-membership';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AllowedRequest, DockerPolicy, PolicyDenial } from '@dind/policy';
+import { AllowedRequest, DockerPolicy, forwardsInDryRun, PolicyDenial } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
@@ -34,7 +34,7 @@ export class DaemonSideChecks {
       (decision.networkReferences?.length ? await this.networkReferences.check(decision.networkReferences) : undefined) ??
       (decision.containerCount ? await this.containerCount.check(decision.containerCount) : undefined);
     if (!denial) return decision;
-    if (!this.policy.policyOptions.dryRun) return denial;
+    if (!forwardsInDryRun(this.policy.policyOptions, denial)) return denial;
     return decision.wouldDeny ? decision : { ...decision, wouldDeny: denial };
   }
 }

@@ -6,7 +6,9 @@ import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
+import { AdmissionGate } from './admission-gate';
 import { DaemonSideChecks } from './daemon-side.checks';
+import { DenialReporter } from './denial-reporter';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
@@ -53,6 +55,8 @@ export class DockerApiModule {
         VolumeReferenceChecker,
         NetworkReferenceChecker,
         DaemonSideChecks,
+        DenialReporter,
+        AdmissionGate,
         DockerPolicyGuard,
         UpstreamProxy,
         HijackHandler,

@@ -1,10 +1,9 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Socket } from 'node:net';
-import { DecisionRecorder } from '../observability/decision-recorder';
-import { deniedRecord } from './decision-records';
+import { DenialReporter } from './denial-reporter';
 import { DaemonUnavailableError, PolicyDeniedError } from './policy-denied.error';
-import { denialBody, dockerErrorBody, sendDockerError } from './docker-error.response';
+import { dockerErrorBody, sendDockerError } from './docker-error.response';
 import { contextOf } from './request-context';
 import { clientIdentityOf } from '../identity/client-identity';
 
@@ -13,19 +12,16 @@ import { clientIdentityOf } from '../identity/client-identity';
 export class DockerErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('docker-api');
 
-  constructor(@Inject(DecisionRecorder) private readonly recorder: DecisionRecorder) {}
+  constructor(private readonly reporter: DenialReporter) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const context = contextOf(req);
     if (error instanceof PolicyDeniedError) {
-      const { denial } = error;
-      const seen = { method: req.method, path: req.originalUrl, client: clientOf(req), hijacked: false };
-      this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, method: req.method, route: error.route?.template ?? 'unmatched', client: seen.client });
-      // Committed before the client hears of it.
-      this.recorder.record(deniedRecord(context, seen, denial, error.route, error.apiVersion));
-      sendDockerError(res, denial.status, denialBody(denial, context.requestId, clientIdentityOf(req.socket).name), context.requestId);
+      const exchange = { context, method: req.method, path: req.originalUrl, socket: req.socket, hijacked: false };
+      const { status, message } = this.reporter.report(exchange, error.denial, error.route, error.apiVersion);
+      sendDockerError(res, status, dockerErrorBody(message), context.requestId);
     } else if (error instanceof DaemonUnavailableError) {
       sendDockerError(res, error.status, dockerErrorBody(error.message), context.requestId);
     } else if (error instanceof HttpException) {

@@ -1,9 +1,7 @@
 import { All, Controller, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { DockerdSupervisor } from '@dind/daemon';
 import type { Request, Response } from 'express';
 import { DockerErrorFilter } from './docker-error.filter';
 import { DockerPolicyGuard } from './docker-policy.guard';
-import { DaemonUnavailableError } from './policy-denied.error';
 import { contextOf } from './request-context';
 import { UpstreamProxy } from './upstream-proxy.service';
 
@@ -12,18 +10,12 @@ import { UpstreamProxy } from './upstream-proxy.service';
 @UseGuards(DockerPolicyGuard)
 @UseFilters(DockerErrorFilter)
 export class DockerProxyController {
-  constructor(
-    private readonly upstream: UpstreamProxy,
-    private readonly supervisor: DockerdSupervisor,
-  ) {}
+  constructor(private readonly upstream: UpstreamProxy) {}
 
   @All('{*path}')
   proxy(@Req() req: Request, @Res() res: Response): void {
     const context = contextOf(req);
     if (!context.decision) throw new Error('request reached the proxy without a policy decision');
-    if (this.supervisor.state !== 'ready') {
-      throw new DaemonUnavailableError(503, `dind-service: the docker daemon is ${this.supervisor.state}; try again shortly`);
-    }
     this.upstream.forward(req, res, context);
   }
 }

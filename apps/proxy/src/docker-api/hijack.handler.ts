@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AllowedRequest, DockerPolicy, PolicyDenial, RouteRow } from '@dind/policy';
+import { Inject, Injectable } from '@nestjs/common';
+import { AllowedRequest, PolicyDenial, RouteRow } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import { IncomingMessage, request, STATUS_CODES } from 'node:http';
 import { connect, Socket } from 'node:net';
@@ -8,14 +8,14 @@ import { clientIdentityOf } from '../identity/client-identity';
 import { bodyTimeoutRefusal } from '../limits/body-idle';
 import { UpstreamFraming, upstreamFraming } from '../upstream/upstream-framing';
 import { headersAsSent } from '../upstream/headers-as-sent';
-import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
+import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
-import { DaemonSideChecks } from './daemon-side.checks';
-import { allowedRecord, deniedRecord } from './decision-records';
-import { denialBody, dockerErrorBody, lingerThenClose, writeDockerErrorToSocket } from './docker-error.response';
+import { AdmissionGate } from './admission-gate';
+import { allowedRecord } from './decision-records';
+import { DenialReporter, Exchange } from './denial-reporter';
+import { dockerErrorBody, lingerThenClose, writeDockerErrorToSocket } from './docker-error.response';
 import { contextOf, RequestContext } from './request-context';
-import { logWouldDeny } from './dry-run.log';
 
 type Seen = Parameters<typeof allowedRecord>[1];
 
@@ -46,16 +46,15 @@ function responseHead(response: IncomingMessage, rawHeaders: readonly string[] =
  */
 @Injectable()
 export class HijackHandler {
-  private readonly logger = new Logger('hijack');
   private readonly open = new Set<Socket>();
 
   constructor(
-    @Inject(DOCKER_POLICY) private readonly policy: DockerPolicy,
+    private readonly gate: AdmissionGate,
+    private readonly reporter: DenialReporter,
     @Inject(DOCKER_API_OPTIONS) private readonly options: DockerApiOptions,
     private readonly supervisor: DockerdSupervisor,
     @Inject(DecisionRecorder) private readonly recorder: DecisionRecorder,
     @Inject(DindMetrics) private readonly metrics: DindMetrics,
-    private readonly daemonSide: DaemonSideChecks,
     @Inject(ClientLimits) private readonly limits: ClientLimits,
   ) {}
 
@@ -71,49 +70,37 @@ export class HijackHandler {
   async handle(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
     client.on('error', () => client.destroy());
     const context = contextOf(req);
-    const url = req.url ?? '';
-    const method = req.method ?? 'GET';
-    const seen: Seen = { method, path: url, client: clientIdentityOf(client).label, hijacked: true };
+    const exchange: Exchange = { context, method: req.method ?? 'GET', path: req.url ?? '', socket: client, hijacked: true };
+    const seen: Seen = { method: exchange.method, path: exchange.path, client: clientIdentityOf(client).label, hijacked: true };
     const refuse = (denial: PolicyDenial, route?: RouteRow, apiVersion?: string) => {
-      this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, client: seen.client });
-      this.recorder.record(deniedRecord(context, seen, denial, route, apiVersion));
-      writeDockerErrorToSocket(client, denial.status, STATUS_CODES[denial.status] ?? 'Error', denialBody(denial, context.requestId, clientIdentityOf(client).name));
+      const { status, message } = this.reporter.report(exchange, denial, route, apiVersion);
+      writeDockerErrorToSocket(client, status, STATUS_CODES[status] ?? 'Error', dockerErrorBody(message));
     };
-    const resolved = this.policy.resolve(method, url);
-    if ('rule' in resolved) return refuse(resolved);
-    if (!resolved.match.row.hijack) {
-      return refuse({ status: 403, rule: 'route.upgrade', reason: 'this endpoint cannot be upgraded', field: `${method} ${url}` }, resolved.match.row, resolved.apiVersion);
-    }
-
+    // What follows the body on the socket (already stream input) goes to the daemon after the switch.
     let rest = head;
-    let body: Buffer | undefined;
-    if (resolved.match.row.body !== 'json' && hasBody(req)) {
-      // The daemon reads no body on these routes; the bytes would become stream input nobody checked.
-      return refuse({ status: 400, rule: 'body.framing', reason: 'an upgrade request to this endpoint carries no body', field: 'Content-Length' }, resolved.match.row, resolved.apiVersion);
-    }
-    if (resolved.match.row.body === 'json') {
-      const read = await this.readBody(req, client, head);
-      if (!('body' in read)) return refuse(read, resolved.match.row, resolved.apiVersion);
-      body = read.body;
-      rest = read.rest;
-    }
-    const decided = this.policy.decide({ method, url, headers: headersAsSent(req), body }, resolved);
-    if (!decided.allowed) return refuse(decided.denial, decided.route, decided.apiVersion);
-    const decision = await this.daemonSide.settle(decided);
-    if ('rule' in decision) return refuse(decision, decided.route, decided.apiVersion);
-    if (decision.wouldDeny) logWouldDeny(context.requestId, decision.wouldDeny, method, url, seen.client);
-    if (this.supervisor.state !== 'ready') {
-      return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(`dind-service: the docker daemon is ${this.supervisor.state}`));
-    }
+    const admission = await this.gate.admit({
+      ...exchange,
+      headers: headersAsSent(req),
+      hasBody: hasBody(req),
+      readBody: async () => {
+        const read = await this.readBody(req, client, head);
+        if (!('body' in read)) return read;
+        rest = read.rest;
+        return read.body;
+      },
+    });
+    if (admission.outcome === 'unavailable') return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(admission.message));
+    if (admission.outcome === 'refused') return refuse(admission.denial, admission.route, admission.apiVersion);
+    const { decision } = admission;
 
     if (client.destroyed) return;
     const release = this.limits.acquireStream(clientKeyOf(client));
-    if (typeof release !== 'function') return refuse(limitDenial(release), decided.route, decided.apiVersion);
+    if (typeof release !== 'function') return refuse(limitDenial(release), decision.route, decision.apiVersion);
     // The session is on record while it runs (and if the service dies during it); under AUDIT_STRICT, refused if that fails.
     const refusal = this.recorder.admit(allowedRecord(context, seen, decision, 0));
     if (refusal) {
       release();
-      return refuse(refusal, decided.route, decided.apiVersion);
+      return refuse(refusal, decision.route, decision.apiVersion);
     }
     context.decision = decision;
     this.forward(client, upstreamFraming(req, decision), rest, context, seen, release);

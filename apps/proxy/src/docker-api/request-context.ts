@@ -1,6 +1,7 @@
 import { AllowedRequest } from '@dind/policy';
 import { randomBytes } from 'node:crypto';
 import { ClientRequest, IncomingMessage } from 'node:http';
+import type { ResponseCapture } from './created-object';
 
 /** Why the proxy itself cut the daemon side of a request. */
 export type UpstreamCut = 'build-denied' | 'client-gone' | 'pool-exhausted' | 'body-stalled';
@@ -16,6 +17,8 @@ export interface RequestContext {
   upstreamRequest?: ClientRequest;
   upstreamResponse?: IncomingMessage;
   cut?: UpstreamCut;
+  /** Reads the id of the object a create request made from the daemon's answer. */
+  capture?: ResponseCapture;
 }
 
 // A symbol key keeps it out of anything a client could set.

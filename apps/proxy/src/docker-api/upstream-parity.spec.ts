@@ -16,7 +16,9 @@ import { ContainerReferenceChecker } from './container-reference.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
+import { AdmissionGate } from './admission-gate';
 import { DaemonSideChecks } from './daemon-side.checks';
+import { DenialReporter } from './denial-reporter';
 import { DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
 import { HijackHandler } from './hijack.handler';
@@ -211,9 +213,11 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
     const daemonSide = new DaemonSideChecks(policy, dialTargets, new ContainerReferenceChecker(policy, supervisor), new ContainerCountChecker(policy, supervisor), new VolumeReferenceChecker(policy, supervisor), new NetworkReferenceChecker(policy, supervisor));
     limits = new ClientLimits({ clientMaxConnections: 64, clientMaxStreams: 64, maxStreams: 64, clientMaxPooled: 64 });
     pool = new UpstreamPool({ socketPath: daemon.socketPath }, { maxSockets: 4, queueTimeoutMs: 1000 });
-    const guard = new DockerPolicyGuard(policy, options, daemonSide);
-    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits);
-    const hijack = new HijackHandler(policy, options, supervisor, recorder, metrics, daemonSide, limits);
+    const reporter = new DenialReporter(recorder);
+    const gate = new AdmissionGate(policy, supervisor, daemonSide, reporter);
+    const guard = new DockerPolicyGuard(gate, options);
+    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits, reporter);
+    const hijack = new HijackHandler(gate, reporter, options, supervisor, recorder, metrics, limits);
 
     // The HTTP path as Nest runs it: the guard decides, then the controller forwards.
     proxy = createHttpServer((req, res) => {

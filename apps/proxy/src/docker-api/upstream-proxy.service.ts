@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { advertisedBuilderVersion, AllowedRequest, clampToAudited, deny, denialMessage, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, PolicyDenial } from '@dind/policy';
+import { advertisedBuilderVersion, AllowedRequest, clampToAudited, deny, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, forwardsInDryRun, PolicyDenial } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -10,17 +10,16 @@ import { createdObjectField, ResponseCapture } from './created-object';
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { BuildContextInspector, MAX_DOCKERFILE_BYTES } from './build-context/build-context.inspector';
 import { DockerfileEntry } from './build-context/tar-scanner';
-import { allowedRecord, deniedRecord } from './decision-records';
+import { allowedRecord } from './decision-records';
+import { DenialReporter, Exchange } from './denial-reporter';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { clientOf } from './docker-error.filter';
-import { denialBody, denialText, dockerErrorBody, sendDockerError } from './docker-error.response';
-import { logWouldDeny } from './dry-run.log';
+import { dockerErrorBody, sendDockerError } from './docker-error.response';
 import { PolicyDeniedError } from './policy-denied.error';
 import { contextOf, RequestContext, UpstreamCut } from './request-context';
 import { UpstreamPool, PoolExhaustedError } from '../upstream/upstream-pool';
 import { upstreamFraming } from '../upstream/upstream-framing';
 import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
-import { clientIdentityOf } from '../identity/client-identity';
 import { bodyTimeoutRefusal, watchBodyIdle } from '../limits/body-idle';
 
 type DecisionSeen = Parameters<typeof allowedRecord>[1];
@@ -34,7 +33,6 @@ type DecisionSeen = Parameters<typeof allowedRecord>[1];
 export class UpstreamProxy implements OnModuleDestroy {
   private readonly logger = new Logger('upstream');
   private readonly proxy: httpProxy;
-  private readonly captures = new WeakMap<IncomingMessage, ResponseCapture>();
 
   constructor(
     private readonly supervisor: DockerdSupervisor,
@@ -45,6 +43,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     private readonly dialTargets: DialTargetChecker,
     @Inject(UpstreamPool) private readonly pool: UpstreamPool,
     @Inject(ClientLimits) private readonly limits: ClientLimits,
+    private readonly reporter: DenialReporter,
   ) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: false, proxyTimeout: 0 });
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
@@ -96,7 +95,7 @@ export class UpstreamProxy implements OnModuleDestroy {
       // Read at close: a dry-run build inspection may have added its would-deny.
       this.recorder.record(allowedRecord(context, seen, context.decision ?? decision, status, status < 300 ? capture?.objectId() : undefined));
     });
-    if (capture) this.captures.set(req, capture);
+    context.capture = capture;
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
     const agent = context.pooled ? this.pool.shortAgent : this.pool.streamAgent;
     const onRequest = (upstreamRequest: ClientRequest) => {
@@ -124,19 +123,17 @@ export class UpstreamProxy implements OnModuleDestroy {
     if (context.cut) return;
     context.cut = 'pool-exhausted';
     const denial = limitDenial({ limit: 'upstream-pool', status: 503, message: error.message });
-    this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
-    this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
-    sendDockerError(res, 503, denialBody(denial, context.requestId, clientIdentityOf(res.req.socket).name), context.requestId);
+    const { status, message } = this.reporter.report(exchangeOf(res.req, context, seen), denial, decision.route, decision.apiVersion);
+    sendDockerError(res, status, dockerErrorBody(message), context.requestId);
   }
 
   /** A streamed body that stops arriving while the daemon waits for it (slowloris). */
   private bodyStalled(req: IncomingMessage, res: ServerResponse, context: RequestContext, seen: DecisionSeen): void {
     const decision = context.decision!;
     const denial = limitDenial(bodyTimeoutRefusal(this.options.bodyTimeoutMs));
-    this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, method: seen.method, route: decision.route.template, client: seen.client });
-    this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
+    const { status, message } = this.reporter.report(exchangeOf(req, context, seen), denial, decision.route, decision.apiVersion);
     this.cut(context, 'body-stalled');
-    sendDockerError(res, 408, denialBody(denial, context.requestId, clientIdentityOf(req.socket).name), context.requestId);
+    sendDockerError(res, status, dockerErrorBody(message), context.requestId);
     res.once('finish', () => req.socket.destroy());
   }
 
@@ -187,10 +184,10 @@ export class UpstreamProxy implements OnModuleDestroy {
         denial = deny('build.context', 'the build context could not be inspected', 'body');
       }
     }
-    if (denial && denial.rule !== 'build.context' && this.policy.policyOptions.dryRun) {
+    if (denial && forwardsInDryRun(this.policy.policyOptions, denial)) {
       const decision = context.decision!;
       if (!decision.wouldDeny) context.decision = { ...decision, wouldDeny: denial };
-      logWouldDeny(context.requestId, denial, req.method ?? '', path, clientOf(req));
+      this.reporter.wouldDeny({ context, method: req.method ?? '', path, socket: req.socket, hijacked: false }, denial);
       return undefined;
     }
     return denial;
@@ -203,16 +200,15 @@ export class UpstreamProxy implements OnModuleDestroy {
   private denyBuild(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string, denial: PolicyDenial): void {
     const decision = context.decision!;
     context.cut = 'build-denied';
-    const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
-    this.logger.warn({ event: 'denied', requestId: context.requestId, rule: denial.rule, field: denial.field, method: seen.method, route: decision.route.template, client: seen.client });
-    this.recorder.record(deniedRecord(context, seen, denial, decision.route, decision.apiVersion));
+    const exchange: Exchange = { context, method: req.method ?? '', path, socket: req.socket, hijacked: false };
+    const { status, message } = this.reporter.report(exchange, denial, decision.route, decision.apiVersion);
     const upstreamResponse = context.upstreamResponse;
     if (!res.headersSent) {
       upstreamResponse?.unpipe(res);
-      sendDockerError(res, denial.status, denialBody(denial, context.requestId, clientIdentityOf(req.socket).name), context.requestId);
+      sendDockerError(res, status, dockerErrorBody(message), context.requestId);
     } else if (!res.writableEnded) {
+      // The daemon's progress stream has begun: the refusal is its last message.
       upstreamResponse?.unpipe(res);
-      const message = denialText(denial, context.requestId, clientIdentityOf(req.socket).name);
       res.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\n`);
     }
     if (context.upstreamRequest) this.pool.abandon(context.upstreamRequest);
@@ -233,7 +229,7 @@ export class UpstreamProxy implements OnModuleDestroy {
   /** Flushes headers early, counts bytes, captures created ids, and clamps the advertised API version. */
   private onResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const decision: AllowedRequest | undefined = contextOf(req).decision;
-    const capture = this.captures.get(req);
+    const capture = contextOf(req).capture;
     if (decision?.route.clampResponse !== 'version-body') {
       proxyRes.on('data', (chunk: Buffer) => {
         this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length);
@@ -291,4 +287,8 @@ function parseBuildArgs(raw: string | null): Record<string, string | null> | und
   } catch {
     return undefined;
   }
+}
+
+function exchangeOf(req: IncomingMessage, context: RequestContext, seen: DecisionSeen): Exchange {
+  return { context, method: seen.method, path: seen.path, socket: req.socket, hijacked: false };
 }

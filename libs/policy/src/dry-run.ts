@@ -1,0 +1,17 @@
+import { PolicyOptions } from './options/policy-options';
+import { PolicyDenial } from './policy-denial';
+
+// Refusals about the request's form rather than its content (ambiguous or
+// unreadable requests, a build context that could not be read): the daemon
+// would read something nobody checked, so they stay refused in dry-run mode.
+const PROTOCOL_RULES = /^(request|route|api-version|query|body|policy)\.|^build\.context$/;
+
+/**
+ * The one dry-run rule, for every stage that refuses: the policy's validators,
+ * the daemon-side checks and the build context's Dockerfile check. In dry-run
+ * mode a rule's refusal is forwarded and recorded as would-deny; a protocol
+ * refusal never is.
+ */
+export function forwardsInDryRun(options: Pick<PolicyOptions, 'dryRun'>, denial: PolicyDenial): boolean {
+  return options.dryRun && !PROTOCOL_RULES.test(denial.rule);
+}
