@@ -10,7 +10,6 @@ const FIXTURES = join(__dirname, '../../../../test/fixtures');
 
 const KIND_OF: ReadonlyArray<[RegExp, keyof typeof BODY_DTOS]> = [
   [/\/containers\/create$/, 'containerCreate'],
-  [/\/containers\/[^/]+\/start$/, 'containerStart'],
   [/\/containers\/[^/]+\/update$/, 'containerUpdate'],
   [/\/containers\/[^/]+\/exec$/, 'execCreate'],
   [/\/exec\/[^/]+\/start$/, 'execStart'],

@@ -1,17 +1,7 @@
 import { BodyCases, describeBodyCases, UNKNOWN } from './body-cases.testing';
 
 // The container bodies other than create (container-create.dto.spec.ts).
-const CASES: Record<'containerStart' | 'containerUpdate' | 'execCreate' | 'execStart' | 'commit', BodyCases> = {
-  containerStart: {
-    // Before API 1.24 a start could carry a HostConfig.
-    body: { Binds: ['/tmp:/tmp'], Privileged: false, PortBindings: { '22/tcp': [{ HostPort: '11022' }] }, NetworkMode: 'bridge' },
-    refused: [
-      ['a wrongly-cased key', 'privileged', UNKNOWN, (b) => (b.privileged = true)],
-      ['a wrongly-cased key in a map value', 'PortBindings["22/tcp"][0].hostPort', UNKNOWN, (b) => (b.PortBindings['22/tcp'][0].hostPort = '1')],
-      ['a look-alike key (U+017F)', '["ſecurityOpt"]', /Docker would read it as "SecurityOpt"/, (b) => (b['\u017FecurityOpt'] = [])],
-      ['a string for a boolean', 'Privileged', /must be a boolean/, (b) => (b.Privileged = 'true')],
-    ],
-  },
+const CASES: Record<'containerUpdate' | 'execCreate' | 'execStart' | 'commit', BodyCases> = {
   containerUpdate: {
     // docker CLI 28.x, `docker update --memory 128m c`
     body: {

@@ -1,13 +1,12 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { BodyKindName } from '../routes/body-kind';
+import type { DtoBodyKind } from '../routes/body-kind';
 import { AuthConfigDto } from './auth-config.dto';
 import { ContainerConfigDto } from './container-config.dto';
 import { ContainerCreateDto } from './container-create.dto';
 import { ContainerUpdateDto } from './container-update.dto';
 import { ExecConfigDto } from './exec-config.dto';
 import { ExecStartConfigDto } from './exec-start-config.dto';
-import { HostConfigDto } from './host-config.dto';
 import { NetworkConnectRequestDto } from './network-connect-request.dto';
 import { NetworkCreateRequestDto } from './network-create-request.dto';
 import { SHAPE_VALIDATOR_OPTIONS, UNKNOWN_FIELD, joinPath, keySegment, violationsOf } from './shape-violations';
@@ -25,8 +24,6 @@ export type ShapeResult<T> = { ok: true; value: T } | { ok: false; violations: S
 /** The DTO of each JSON request body the policy validates. */
 export const BODY_DTOS = {
   containerCreate: ContainerCreateDto,
-  // From API 1.24 the daemon refuses a start body other than `{}`; before, it was a HostConfig.
-  containerStart: HostConfigDto,
   containerUpdate: ContainerUpdateDto,
   execCreate: ExecConfigDto,
   execStart: ExecStartConfigDto,
@@ -35,7 +32,7 @@ export const BODY_DTOS = {
   networkCreate: NetworkCreateRequestDto,
   networkConnect: NetworkConnectRequestDto,
   auth: AuthConfigDto,
-} as const satisfies Record<BodyKindName, new () => object>;
+} as const satisfies Record<DtoBodyKind, new () => object>;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -10,3 +10,6 @@ export type BodyKindName =
   | 'networkCreate'
   | 'networkConnect'
   | 'auth';
+
+/** The bodies read through a DTO: a start body is not one of them (only none or `{}` is forwarded). */
+export type DtoBodyKind = Exclude<BodyKindName, 'containerStart'>;

@@ -1,5 +1,5 @@
 import { deny } from '../policy-denial';
-import { BodyKindName } from '../routes/body-kind';
+import { DtoBodyKind } from '../routes/body-kind';
 import type { ContainerReference } from '../rules/container-reference';
 import type { NetworkReference } from '../rules/network-reference';
 import type { VolumeReference } from '../rules/volume-reference';
@@ -15,7 +15,7 @@ export interface RuleSet {
 }
 
 export interface BodyValidatorSpec {
-  readonly kind: Exclude<BodyKindName, 'containerStart'>;
+  readonly kind: DtoBodyKind;
   readonly ruleSets: readonly RuleSet[];
   /** A request without a body is allowed (e.g. commit without a config). */
   readonly optional?: boolean;
