@@ -6,6 +6,7 @@ import type { VolumeReference } from '../rules/volume-reference';
 import { applyRules, FieldRule } from '../rules/field-rule';
 import { dropUnmappedKeys } from '../dto/unmapped-keys';
 import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
+import { DtoClass, shapeOf } from '../dto/docker-validation.decorators';
 import { ValidationInput, ValidationOutcome, Validator } from './validation-input';
 
 export interface RuleSet {
@@ -37,6 +38,7 @@ export interface BodyValidatorSpec {
  * JSON: what the daemon gets; the client's bytes are discarded.
  */
 export function bodyValidator(spec: BodyValidatorSpec): Validator {
+  assertRuleFieldsExist(spec);
   return (input: ValidationInput): ValidationOutcome => {
     // A literal null decodes like no body at all (docker CLI 20.10 commits send one).
     if (input.body === undefined || input.body === null) {
@@ -71,4 +73,23 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     if (droppedFields) outcome.droppedFields = droppedFields;
     return outcome;
   };
+}
+
+/**
+ * Every field a rule reads must be a field of the body's DTO: a misspelt field
+ * would read undefined, and the rule would pass everything. Checked once, when
+ * the validator is built (at start-up and in every test run).
+ */
+function assertRuleFieldsExist(spec: BodyValidatorSpec): void {
+  for (const { at, rules } of spec.ruleSets) {
+    for (const { rule, field } of rules) {
+      const path = [...(at === '' ? [] : at.split('.')), ...field.split('.')];
+      let cls: DtoClass | undefined = BODY_DTOS[spec.kind];
+      for (const [depth, key] of path.entries()) {
+        const shape: ReturnType<typeof shapeOf> = cls && shapeOf(cls, key);
+        if (!shape) throw new Error(`rule ${rule} reads ${path.join('.')}, which the ${spec.kind} body does not have (${path.slice(0, depth + 1).join('.')})`);
+        cls = shape.nested;
+      }
+    }
+  }
 }
