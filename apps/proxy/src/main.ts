@@ -142,7 +142,7 @@ async function bootstrap(): Promise<void> {
   const supervisor = daemon.get(DockerdSupervisor);
 
   const networks = (parts.networks = new ContainerNetworkWatcher(() => supervisor.upstream, config.NETWORK_REFRESH_MS));
-  const protect = (server: Server) => config.ALLOW_CONTAINER_CLIENTS === 'true' || networks.protect(server);
+  const protect = (server: Server) => config.ALLOW_CONTAINER_CLIENTS || networks.protect(server);
 
   const audit = (parts.audit = new AuditStore(join(config.DATA_DIR, 'audit.db')));
   // prune() runs in small steps over event-loop turns and never rejects: a full disk is logged and counted, never fatal.
@@ -160,7 +160,7 @@ async function bootstrap(): Promise<void> {
     clientMaxPooled: config.CLIENT_MAX_POOLED,
   });
   const metrics = new DindMetrics(supervisor, policy, pool);
-  const recorder = new DecisionRecorder(metrics, audit, config.AUDIT_STDOUT === 'true');
+  const recorder = new DecisionRecorder(metrics, audit, config.AUDIT_STDOUT);
 
   const admin = (parts.admin = await NestFactory.create(
     AdminModule.forRoot({
@@ -171,8 +171,8 @@ async function bootstrap(): Promise<void> {
       recorder,
       token: config.ADMIN_TOKEN,
       host: config.ADMIN_HOST,
-      metricsRequireToken: config.METRICS_REQUIRE_TOKEN === 'true',
-      auditStrict: config.AUDIT_STRICT === 'true',
+      metricsRequireToken: config.METRICS_REQUIRE_TOKEN,
+      auditStrict: config.AUDIT_STRICT,
       pool,
       readyTimeoutMs: config.READY_TIMEOUT_MS,
     }),
@@ -208,10 +208,10 @@ async function bootstrap(): Promise<void> {
     maxHeaderBytes: config.MAX_HEADER_BYTES,
   }));
   const listenerSettings = {
-    port: config.PORT === '' ? undefined : Number(config.PORT),
+    port: config.apiPort,
     host: config.HOST,
     socketPath: config.SOCKET_PATH || undefined,
-    socketMode: parseInt(config.SOCKET_MODE, 8),
+    socketMode: config.socketMode,
     tls: await tlsListenerSettings(config, logger),
   };
   // Before dockerd starts: a listener that cannot be bound stops start-up while

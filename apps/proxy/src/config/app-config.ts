@@ -1,7 +1,9 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+// Only the two spellings the README names; anything else stays a string and fails @IsBoolean.
+const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /**
  * Every setting of the service: one env var each, a default inline, validated
@@ -182,12 +184,12 @@ export class AppConfig {
   @IsString()
   ADMIN_TOKEN = '';
 
-  @IsIn(['true', 'false'])
-  METRICS_REQUIRE_TOKEN: 'true' | 'false' = 'false';
+  @Transform(toBool) @IsBoolean({ message: 'must be true or false' })
+  METRICS_REQUIRE_TOKEN = false;
 
   /** Every audit record also as a JSON line on stdout. */
-  @IsIn(['true', 'false'])
-  AUDIT_STDOUT: 'true' | 'false' = 'true';
+  @Transform(toBool) @IsBoolean({ message: 'must be true or false' })
+  AUDIT_STDOUT = true;
 
   @Transform(toInt) @IsInt() @Min(1)
   AUDIT_RETENTION_DAYS = 90;
@@ -200,16 +202,16 @@ export class AppConfig {
   AUDIT_MAX_BYTES = 268_435_456;
 
   /** Readiness fails while audit writes fail, and a state-changing request whose record cannot be written is refused (503). */
-  @IsIn(['true', 'false'])
-  AUDIT_STRICT: 'true' | 'false' = 'false';
+  @Transform(toBool) @IsBoolean({ message: 'must be true or false' })
+  AUDIT_STRICT = false;
 
   /** A policy file (YAML or JSON) of named options on top of "restricted"; '' = restricted. */
   @IsString()
   POLICY_FILE = '';
 
   /** Accept API and admin connections from the inner daemon's own container networks. */
-  @IsIn(['true', 'false'])
-  ALLOW_CONTAINER_CLIENTS: 'true' | 'false' = 'false';
+  @Transform(toBool) @IsBoolean({ message: 'must be true or false' })
+  ALLOW_CONTAINER_CLIENTS = false;
 
   /** How often the container networks are re-read from the daemon. */
   @Transform(toInt) @IsInt() @Min(100)
@@ -265,4 +267,10 @@ export class AppConfig {
 
   /** Derived: EGRESS_DENY_CIDRS, split. */
   egressDenyCidrs: string[] = [];
+
+  /** Derived: PORT as a number; undefined when TCP is off. */
+  apiPort?: number;
+
+  /** Derived: SOCKET_MODE, octal. */
+  socketMode = 0o660;
 }

@@ -86,6 +86,17 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ DOCKER_TLS_CERTDIR: '/certs', DOCKER_TLS_SAN: san }, []).DOCKER_TLS_SAN).toBe(san);
   });
 
+  it('parses booleans, the port and the socket mode once', () => {
+    const config = loadAppConfig({ AUDIT_STRICT: 'true', ALLOW_CONTAINER_CLIENTS: 'false', PORT: '2380', SOCKET_MODE: '640' }, []);
+    expect([config.AUDIT_STRICT, config.ALLOW_CONTAINER_CLIENTS, config.AUDIT_STDOUT, config.METRICS_REQUIRE_TOKEN]).toEqual([true, false, true, false]);
+    expect([config.apiPort, config.socketMode]).toEqual([2380, 0o640]);
+    expect(loadAppConfig({ PORT: '' }, []).apiPort).toBeUndefined();
+  });
+
+  it.each([['yes'], ['1'], ['TRUE'], ['']])('refuses AUDIT_STRICT=%p: only true or false', (value) => {
+    expect(() => loadAppConfig({ AUDIT_STRICT: value }, [])).toThrow(/AUDIT_STRICT=.*: must be true or false/);
+  });
+
   it.each([['660'], ['600'], ['640']])('accepts SOCKET_MODE=%s', (mode) => {
     expect(loadAppConfig({ SOCKET_MODE: mode }, []).SOCKET_MODE).toBe(mode);
   });

@@ -34,6 +34,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): 
   }
   if (config.PORT !== '' && (Number(config.PORT) < 1 || Number(config.PORT) > 65535)) problems.push(`PORT=${config.PORT}: out of range`);
   problems.push(...listenerProblems(config));
+  config.apiPort = config.PORT === '' ? undefined : Number(config.PORT);
+  config.socketMode = parseInt(config.SOCKET_MODE, 8);
   const deny = parseDenyCidrs(config.EGRESS_DENY_CIDRS);
   config.egressDenyCidrs = deny.cidrs;
   problems.push(...deny.problems);
