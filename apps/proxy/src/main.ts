@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { ConsoleLogger, INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { daemonCgroupName, DaemonModule, DockerdSupervisor } from '@dind/daemon';
-import { RequestListener } from 'node:http';
 import { Server } from 'node:net';
 import { AdminModule } from './admin/admin.module';
 import { ApiListeners } from './api-listeners';
@@ -12,6 +11,8 @@ import { loadPolicyOptions, resolveHostPath } from './config/load-policy-options
 import { PolicyOptions } from '@dind/policy';
 import { DockerApiModule } from './docker-api/docker-api.module';
 import { HijackHandler } from './docker-api/hijack.handler';
+import { controllerListener } from './docker-api/controller-listener';
+import { DockerProxyController } from './docker-api/docker-proxy.controller';
 import { LifecycleState } from './lifecycle-state';
 import { AuditStore } from './audit/audit-store';
 import { DecisionRecorder } from './observability/decision-recorder';
@@ -201,7 +202,7 @@ async function bootstrap(): Promise<void> {
   ));
   (api.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   await api.init();
-  const listeners = (parts.listeners = new ApiListeners(api.getHttpAdapter().getInstance() as RequestListener, api.get(HijackHandler), protect, {
+  const listeners = (parts.listeners = new ApiListeners(controllerListener(api, DockerProxyController, 'proxy'), api.get(HijackHandler), protect, {
     limits,
     metrics,
     headersTimeoutMs: config.HEADERS_TIMEOUT_MS,

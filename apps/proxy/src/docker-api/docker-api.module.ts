@@ -40,7 +40,6 @@ export class DockerApiModule {
     const mountTables = mountTablesWith(() => supervisor.pid);
     return {
       module: DockerApiModule,
-      controllers: [DockerProxyController],
       providers: [
         { provide: DockerdSupervisor, useValue: supervisor },
         { provide: DOCKER_API_OPTIONS, useValue: options },
@@ -60,6 +59,8 @@ export class DockerApiModule {
         DockerPolicyGuard,
         UpstreamProxy,
         HijackHandler,
+        // Called by the listeners through controllerListener, not through a router.
+        DockerProxyController,
       ],
     };
   }

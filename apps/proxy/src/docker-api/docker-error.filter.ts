@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { DenialReporter } from './denial-reporter';
 import { DaemonUnavailableError, PolicyDeniedError } from './policy-denied.error';
@@ -14,12 +14,15 @@ export class DockerErrorFilter implements ExceptionFilter {
 
   constructor(private readonly reporter: DenialReporter) {}
 
-  catch(error: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<Request>();
-    const res = host.switchToHttp().getResponse<Response>();
+  /** Returns true: handled (Nest's external contexts log and rethrow what a filter leaves unanswered). */
+  catch(error: unknown, host: ArgumentsHost): true {
+    const req = host.switchToHttp().getRequest<IncomingMessage>();
+    const res = host.switchToHttp().getResponse<ServerResponse>();
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '';
     const context = contextOf(req);
     if (error instanceof PolicyDeniedError) {
-      const exchange = { context, method: req.method, path: req.originalUrl, socket: req.socket, hijacked: false };
+      const exchange = { context, method, path, socket: req.socket, hijacked: false };
       const { status, message } = this.reporter.report(exchange, error.denial, error.route, error.apiVersion);
       sendDockerError(res, status, dockerErrorBody(message), context.requestId);
     } else if (error instanceof DaemonUnavailableError) {
@@ -27,9 +30,10 @@ export class DockerErrorFilter implements ExceptionFilter {
     } else if (error instanceof HttpException) {
       sendDockerError(res, error.getStatus(), dockerErrorBody(`dind-service: ${error.message}`), context.requestId);
     } else {
-      this.logger.error(`unexpected error on ${req.method} ${req.originalUrl} (request id ${context.requestId}): ${(error as Error)?.stack ?? String(error)}`);
+      this.logger.error(`unexpected error on ${method} ${path} (request id ${context.requestId}): ${(error as Error)?.stack ?? String(error)}`);
       sendDockerError(res, 500, dockerErrorBody(`dind-service: internal error [request id ${context.requestId}]`), context.requestId);
     }
+    return true;
   }
 }
 

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { headersAsSent } from '../upstream/headers-as-sent';
 import { AdmissionGate } from './admission-gate';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
@@ -19,13 +19,13 @@ export class DockerPolicyGuard implements CanActivate {
   ) {}
 
   async canActivate(executionContext: ExecutionContext): Promise<boolean> {
-    const req = executionContext.switchToHttp().getRequest<Request>();
+    const req = executionContext.switchToHttp().getRequest<IncomingMessage>();
     const context = contextOf(req);
     const admission = await this.gate.admit({
       context,
-      method: req.method,
-      // originalUrl: the raw request target; Express may rewrite req.url.
-      path: req.originalUrl,
+      method: req.method ?? 'GET',
+      // The raw request target: no router in front rewrites it.
+      path: req.url ?? '',
       socket: req.socket,
       hijacked: false,
       headers: headersAsSent(req),

@@ -26,8 +26,18 @@ const CONTEXT = Symbol('dind.request');
 
 type WithContext = IncomingMessage & { [CONTEXT]?: RequestContext };
 
+// Random bytes drawn in batches: one call per request cost 2 % of a busy service's time.
+const ID_BYTES = 8;
+let entropy = Buffer.alloc(0);
+let used = 0;
+
 export function newRequestId(): string {
-  return randomBytes(8).toString('hex');
+  if (used + ID_BYTES > entropy.length) {
+    entropy = randomBytes(ID_BYTES * 512);
+    used = 0;
+  }
+  used += ID_BYTES;
+  return entropy.toString('hex', used - ID_BYTES, used);
 }
 
 /** The request's context, created on first use. */
