@@ -268,3 +268,23 @@ describe('BuildKit (option buildkitSessions, on in restricted)', () => {
     expect(ask(policy, 'POST', '/v1.41/build?version=1&remote=client-session')).toMatchObject({ allowed: false, denial: { rule: 'remote-context' } });
   });
 });
+
+describe('a classic build whose context is the body: the decision says how its Dockerfile is read', () => {
+  const policy = new DockerPolicy({ daemonApiVersion: () => '1.41' });
+  const ask = (p: DockerPolicy, method: string, url: string) => p.decide({ method, url, headers: {} });
+
+  it('names the Dockerfile and decodes the build args', () => {
+    const url = `/v1.41/build?dockerfile=ci%2FDockerfile&buildargs=${encodeURIComponent('{"BASE":"x","EMPTY":null}')}`;
+    expect(ask(policy, 'POST', url)).toMatchObject({ allowed: true, buildContext: { dockerfile: 'ci/Dockerfile', buildArgs: { BASE: 'x', EMPTY: null } } });
+    expect(ask(policy, 'POST', '/v1.41/build')).toMatchObject({ allowed: true, buildContext: { dockerfile: undefined, buildArgs: {} } });
+  });
+
+  it('refuses build args that are not a JSON object of strings', () => {
+    expect(ask(policy, 'POST', '/v1.41/build?buildargs=%5B1%5D')).toMatchObject({ allowed: false, denial: { rule: 'build.context', field: 'query.buildargs' } });
+  });
+
+  it('has nothing to read for a BuildKit session build: its context is not in the body', () => {
+    const decision = ask(policy, 'POST', '/v1.41/build?version=2&remote=client-session&session=abc');
+    expect(decision.allowed && decision.buildContext).toBeUndefined();
+  });
+});

@@ -22,7 +22,7 @@ import type { DialTarget } from './rules/dial-target';
 import { checkReferencedNetwork, NetworkReference } from './rules/network-reference';
 import { checkReferencedVolume, VolumeReference } from './rules/volume-reference';
 import { RuleContext } from './rules/field-rule';
-import { ValidationInput, Validator } from './validators/validation-input';
+import { BuildContextReading, ValidationInput, Validator } from './validators/validation-input';
 import { VALIDATORS } from './validators';
 
 export interface DockerPolicyOptions {
@@ -150,6 +150,7 @@ export class DockerPolicy {
     let volumeReferences: readonly VolumeReference[] | undefined;
     let networkReferences: readonly NetworkReference[] | undefined;
     let droppedFields: readonly string[] | undefined;
+    let buildContext: BuildContextReading | undefined;
     if (route.class === 'validated') {
       const validator = route.validator && this.validators[route.validator];
       if (!validator) return refuse(deny('policy.missing', 'no validator is configured for this endpoint'));
@@ -175,6 +176,7 @@ export class DockerPolicy {
       volumeReferences = outcome.volumeReferences;
       networkReferences = outcome.networkReferences;
       droppedFields = outcome.droppedFields;
+      buildContext = outcome.buildContext;
     } else if (body !== undefined) {
       forwardBody = Buffer.from(JSON.stringify(body));
     }
@@ -197,6 +199,7 @@ export class DockerPolicy {
       volumeReferences,
       networkReferences,
       containerCount: containerCountCheckOf(route, match.params),
+      ...(buildContext ? { buildContext } : {}),
     };
   }
 }

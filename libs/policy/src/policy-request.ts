@@ -5,6 +5,7 @@ import type { DialTarget } from './rules/dial-target';
 import type { NetworkReference } from './rules/network-reference';
 import type { VolumeReference } from './rules/volume-reference';
 import { RouteRow } from './routes/route-table';
+import type { BuildContextReading } from './validators/validation-input';
 
 export type HeaderValue = string | string[] | undefined;
 
@@ -41,6 +42,8 @@ export interface AllowedRequest {
   readonly networkReferences?: readonly NetworkReference[];
   /** Would add a container or a running one: the transport lists the daemon's containers and asks `checkContainerCount`. */
   readonly containerCount?: ContainerCountCheck;
+  /** A classic build whose context is the body: the transport reads its Dockerfile with these as it streams. */
+  readonly buildContext?: BuildContextReading;
 }
 
 export interface DeniedRequest {

@@ -139,26 +139,18 @@ export class UpstreamProxy implements OnModuleDestroy {
 
   /**
    * A classic build's context streams through an inspector that reads its
-   * Dockerfile and holds the end of the body until the hosts it names are
-   * checked. A remote context (`remote`, only with remoteBuildContexts) has no
+   * Dockerfile (named, with the build args, by the policy's decision) and holds
+   * the end of the body until the hosts it names are checked. A remote context
+   * (`remote`: a BuildKit session, or a URL with remoteBuildContexts) has no
    * body to inspect.
    */
   private inspectBuildContext(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string): Readable | undefined {
-    const decision = context.decision!;
-    const query = new URL(decision.upstreamUrl, 'http://docker').searchParams;
-    if (query.get('remote')) return undefined;
-    const buildArgs = parseBuildArgs(query.get('buildargs'));
-    if (buildArgs === undefined) {
-      throw new PolicyDeniedError(
-        deny('build.context', 'buildargs must be a JSON object of strings', 'query.buildargs', query.get('buildargs')),
-        decision.route,
-        decision.apiVersion,
-      );
-    }
+    const reading = context.decision!.buildContext;
+    if (!reading) return undefined;
     const inspector = new BuildContextInspector({
-      dockerfile: query.get('dockerfile') ?? undefined,
+      dockerfile: reading.dockerfile,
       maxDockerfileBytes: MAX_DOCKERFILE_BYTES,
-      check: (dockerfile) => this.checkDockerfile(dockerfile, buildArgs, req, context, path),
+      check: (dockerfile) => this.checkDockerfile(dockerfile, reading.buildArgs, req, context, path),
     });
     inspector.once('denied', (denial: PolicyDenial) => this.denyBuild(req, res, context, path, denial));
     req.pipe(inspector);
@@ -271,21 +263,6 @@ export class UpstreamProxy implements OnModuleDestroy {
     delete headers['transfer-encoding'];
     res.writeHead(proxyRes.statusCode ?? 502, headers);
     res.end(body);
-  }
-}
-
-/** The `buildargs` query parameter: a JSON object of strings (null: declared without a value). */
-function parseBuildArgs(raw: string | null): Record<string, string | null> | undefined {
-  if (raw === null || raw === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    if (parsed === null) return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-    const entries = Object.entries(parsed as Record<string, unknown>);
-    if (!entries.every(([, value]) => value === null || typeof value === 'string')) return undefined;
-    return Object.fromEntries(entries) as Record<string, string | null>;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import { parseBuildArgs } from '../build/build-args';
 import { checkImageChanges } from '../build/image-changes';
 import { deny, PolicyDenial } from '../policy-denial';
 import type { DialTarget } from '../rules/dial-target';
@@ -41,7 +42,11 @@ function builderDenial(input: ValidationInput): PolicyDenial | undefined {
  */
 function contextSourceOutcome(input: ValidationInput): ValidationOutcome {
   const remote = first(input, 'remote');
-  if (!remote) return {};
+  if (!remote) {
+    const read = parseBuildArgs(first(input, 'buildargs'));
+    if ('denial' in read) return { denial: read.denial };
+    return { buildContext: { dockerfile: first(input, 'dockerfile'), buildArgs: read.buildArgs } };
+  }
   if (remote === 'client-session' && first(input, 'version') === '2') return {};
   if (!input.context.options.remoteBuildContexts) {
     return { denial: deny('remote-context', 'remote build contexts make the daemon fetch a URL; send the context in the request body', 'query.remote', remote) };

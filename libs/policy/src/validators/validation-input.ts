@@ -38,6 +38,14 @@ export interface ValidationOutcome {
   readonly networkReferences?: readonly NetworkReference[];
   /** Body keys the daemon's decoder maps to no field: dropped, never forwarded (dotted paths). */
   readonly droppedFields?: readonly string[];
+  /** A classic build whose context is the body: how its Dockerfile is read as it streams. */
+  readonly buildContext?: BuildContextReading;
+}
+
+/** What the build context inspector needs from the query: the Dockerfile's name and the build args it may use. */
+export interface BuildContextReading {
+  readonly dockerfile?: string;
+  readonly buildArgs: Readonly<Record<string, string | null>>;
 }
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;
