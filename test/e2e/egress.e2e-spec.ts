@@ -210,6 +210,7 @@ describe('the daemon cannot dial the neighbourhood, however the address reaches 
       expect(rebound.code).not.toBe(0);
       expect(rebound.stderr).toContain(`dial tcp 127.0.0.1:${loopbackPort}: connect: connection refused`);
       const answers = nameserver.queries.filter((q) => q.name === 'rebind.test' && q.type === 1).map((q) => q.answer);
+      console.log(`rebinding: rebind.test answered ${JSON.stringify(answers)}; docker import: ${rebound.stderr.trim()}; loopback listener connections: ${loopback.connections.length}`);
       // The proxy was told the container's address and let the request through; the daemon was told loopback.
       expect(answers[0]).toBe(address);
       expect(answers.slice(1)).toContain('127.0.0.1');
