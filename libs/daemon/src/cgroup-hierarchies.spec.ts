@@ -1,4 +1,4 @@
-import { cgroupHierarchies, unescapeMountPath } from './cgroup-hierarchies';
+import { cgroupHierarchies, cgroupMounts, unescapeMountPath } from './cgroup-hierarchies';
 
 // A cgroup v1 host as this project's CI machine has it: hybrid, with a
 // named systemd hierarchy, a joined cpu,cpuacct one and an empty cgroup2.
@@ -32,13 +32,21 @@ describe('cgroupHierarchies', () => {
     expect(cgroupHierarchies('8:pids:/kubepods/pod1', mounts)[0].ownDir).toBe('/sys/fs/cgroup/pids');
   });
 
-  it('leaves out a hierarchy whose mount does not contain our cgroup, and a second mount of one already found', () => {
+  it('sets apart a v1 mount that does not contain our cgroup or names no hierarchy of ours; keeps every mount of a usable one', () => {
     const mounts = [
       '40 31 0:36 /other /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids',
       '41 31 0:37 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
       '42 31 0:37 / /elsewhere/memory rw - cgroup cgroup rw,memory',
+      '43 31 0:38 / /sys/fs/cgroup/rdma rw - cgroup cgroup rw,rdma',
     ].join('\n');
-    expect(cgroupHierarchies('8:pids:/mine\n4:memory:/', mounts).map((h) => h.mountPoint)).toEqual(['/sys/fs/cgroup/memory']);
+    const { usable, unusable } = cgroupMounts('8:pids:/mine\n4:memory:/', mounts);
+    expect(usable.map((h) => h.mountPoint)).toEqual(['/sys/fs/cgroup/memory', '/elsewhere/memory']);
+    expect(unusable).toEqual(['/sys/fs/cgroup/pids', '/sys/fs/cgroup/rdma']);
+  });
+
+  it('knows a v1 mount by its controllers whatever other options it carries (seclabel, an LSM\'s)', () => {
+    const mounts = '39 31 0:36 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,seclabel,pids';
+    expect(cgroupMounts('8:pids:/', mounts)).toEqual({ usable: [{ type: 'cgroup', mountPoint: '/sys/fs/cgroup/pids', options: 'rw,pids', ownDir: '/sys/fs/cgroup/pids' }], unusable: [] });
   });
 
   it('a cgroup v2 host has one hierarchy', () => {

@@ -46,6 +46,16 @@ describe('DaemonCgroup (cgroup v1)', () => {
     expect(() => cgroup.prepare()).toThrow(/no pids cgroup controller/);
   });
 
+  it('refuses to go on when a cgroup mount would stay unconfined, or a memory limit was asked for and cannot be set', () => {
+    const host = fakeHost();
+    host.kernelFiles('d');
+    const withStray = () => ({ ...host.sources(), mountinfo: `${host.sources().mountinfo}\n50 31 0:60 /elsewhere ${host.root}/stray rw - cgroup cgroup rw,pids` });
+    expect(() => new DaemonCgroup({ mode: 'namespace', name: 'd', pidsMax: 512 }, withStray).prepare()).toThrow(/stray\) would stay visible to the daemon unconfined/);
+    const noMemory = () => ({ procSelfCgroup: '8:pids:/svc\n0::/', mountinfo: `40 31 0:36 / ${host.root}/pids rw - cgroup cgroup rw,pids` });
+    expect(() => new DaemonCgroup({ mode: 'namespace', name: 'd', pidsMax: 512, memoryMaxBytes: 1 << 30 }, noMemory).prepare()).toThrow(/DOCKERD_MEMORY_MAX_BYTES could not be applied/);
+    expect(() => new DaemonCgroup({ mode: 'namespace', name: 'd', pidsMax: 512 }, noMemory).prepare()).not.toThrow();
+  });
+
   it('starts the command in its cgroup, then in a cgroup and mount namespace of its own with every hierarchy mounted afresh', () => {
     const host = fakeHost();
     const prefix = new DaemonCgroup({ mode: 'namespace', name: 'd', pidsMax: 512 }, host.sources).commandPrefix();
@@ -81,6 +91,16 @@ describe('DaemonCgroup (cgroup v1)', () => {
       mountinfo: '30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw',
     }));
     expect([cgroup.confinement, cgroup.commandPrefix()]).toEqual(['runtime', []]);
+    expect(() => cgroup.prepare()).not.toThrow();
+  });
+
+  it('refuses a cgroup v2 service that is not at the root of a cgroup namespace of its own (the host\'s, shared)', () => {
+    const cgroup = new DaemonCgroup({ mode: 'namespace', name: 'd', pidsMax: 512 }, () => ({
+      procSelfCgroup: '0::/system.slice/docker-abc.scope',
+      mountinfo: '30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw',
+    }));
+    expect(cgroup.confinement).toBe('runtime');
+    expect(() => cgroup.prepare()).toThrow(/not the root of a cgroup namespace of its own/);
   });
 
   it('refuses a name that is not one directory', () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CgroupHierarchy, cgroupHierarchies } from './cgroup-hierarchies';
+import { CgroupHierarchy, cgroupMounts } from './cgroup-hierarchies';
 
 export interface DaemonCgroupOptions {
   /** namespace: dockerd runs in a cgroup of its own, as the root of a cgroup namespace; off: in the service's. */
@@ -60,6 +60,8 @@ const MOUNT_CGROUPS = 'while [ "$1" != -- ]; do umount "$3" && mount -t "$1" -o 
 export class DaemonCgroup {
   readonly confinement: CgroupConfinement;
   private readonly hierarchies: readonly CgroupHierarchy[];
+  /** Why the daemon cannot be confined here; prepare() refuses then. */
+  private readonly problem?: string;
 
   constructor(
     private readonly options: DaemonCgroupOptions,
@@ -67,8 +69,18 @@ export class DaemonCgroup {
   ) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.name)) throw new Error(`cgroup name ${JSON.stringify(options.name)}: letters, digits, '_', '.' and '-' only`);
     const read = options.mode === 'namespace' ? sources() : undefined;
-    this.hierarchies = read ? cgroupHierarchies(read.procSelfCgroup, read.mountinfo) : [];
-    this.confinement = options.mode === 'off' ? 'off' : this.hierarchies.some((h) => h.type === 'cgroup') ? 'namespace' : 'runtime';
+    const mounts = read ? cgroupMounts(read.procSelfCgroup, read.mountinfo) : { usable: [], unusable: [] };
+    this.hierarchies = mounts.usable;
+    const v1 = read !== undefined && /^\d+:[^:]+:/m.test(read.procSelfCgroup);
+    this.confinement = options.mode === 'off' ? 'off' : v1 ? 'namespace' : 'runtime';
+    if (this.confinement === 'namespace' && mounts.unusable.length > 0) {
+      this.problem = `cgroup mounts that do not contain the service's own cgroup or name no hierarchy of it (${mounts.unusable.join(', ')}) would stay visible to the daemon unconfined`;
+    }
+    const ownV2 = read && /^0::(.*)$/m.exec(read.procSelfCgroup)?.[1];
+    if (this.confinement === 'runtime' && ownV2 !== '/') {
+      // Outside the root of its cgroup namespace, the service would hand dockerd (and a build's cgroup parent) the host's view.
+      this.problem = `cgroup v2 and the service's cgroup is ${ownV2 ?? 'unknown'}, not the root of a cgroup namespace of its own: run it with a private cgroup namespace (Docker's default on v2, --cgroupns=private)`;
+    }
   }
 
   /** The daemon's cgroup directory in every hierarchy we confine it in. */
@@ -81,6 +93,8 @@ export class DaemonCgroup {
    * that dockerd is not started unconfined.
    */
   prepare(): void {
+    if (this.problem) throw new Error(this.problem);
+    let memoryLimited = false;
     for (const dir of this.directories()) {
       mkdirSync(dir, { recursive: true });
       // A new cpuset cgroup has no CPUs or memory nodes, and no task may join it until it does.
@@ -91,10 +105,14 @@ export class DaemonCgroup {
       if (existsSync(join(dir, 'pids.max'))) writeFileSync(join(dir, 'pids.max'), String(this.options.pidsMax));
       if (this.options.memoryMaxBytes !== undefined && existsSync(join(dir, 'memory.limit_in_bytes'))) {
         writeFileSync(join(dir, 'memory.limit_in_bytes'), String(this.options.memoryMaxBytes));
+        memoryLimited = true;
       }
     }
     const pids = this.directories().find((dir) => existsSync(join(dir, 'pids.max')));
     if (this.confinement === 'namespace' && !pids) throw new Error('no pids cgroup controller is mounted: the daemon\'s processes could not be bounded');
+    if (this.confinement === 'namespace' && this.options.memoryMaxBytes !== undefined && !memoryLimited) {
+      throw new Error('no memory cgroup controller is mounted: DOCKERD_MEMORY_MAX_BYTES could not be applied');
+    }
   }
 
   /** The command words that start `command` in the daemon's cgroup and a cgroup and mount namespace of its own. */

@@ -216,14 +216,16 @@ export class DockerdSupervisor implements OnApplicationShutdown {
       this.logger.warn('dockerd runs in the service\'s own cgroup namespace (DOCKERD_CGROUP=off): a build\'s cgroup parent is a path from that namespace\'s root');
       return;
     }
-    if (cgroup.confinement === 'runtime') {
-      this.logger.log('cgroup v2: dockerd\'s cgroups are confined by the cgroup namespace the container runtime gives this service (private by default on v2)');
-      return;
-    }
     try {
       cgroup.prepare();
     } catch (error) {
-      throw new Error(`cannot make the daemon's cgroup, so dockerd is not started: ${(error as Error).message} (DOCKERD_CGROUP=off starts it in ours)`);
+      throw new Error(`cannot confine the daemon's cgroups, so dockerd is not started: ${(error as Error).message} (DOCKERD_CGROUP=off starts it in ours)`);
+    }
+    if (cgroup.confinement === 'runtime') {
+      this.logger.warn(
+        'cgroup v2: dockerd\'s cgroups are confined by the private cgroup namespace the container runtime gives this service; DOCKERD_PIDS_MAX and DOCKERD_MEMORY_MAX_BYTES apply on cgroup v1 only',
+      );
+      return;
     }
     this.logger.log(`dockerd runs in its own cgroup and cgroup namespace, at most ${this.options.cgroup!.pidsMax} processes: ${cgroup.directories().join(', ')}`);
   }

@@ -283,6 +283,14 @@ describe('a classic build whose context is the body: the decision says how its D
     expect(ask(policy, 'POST', '/v1.41/build?buildargs=%5B1%5D')).toMatchObject({ allowed: false, denial: { rule: 'build.context', field: 'query.buildargs' } });
   });
 
+  it('in dry-run, still reads the context of a build a rule would refuse, and refuses bad build args outright', () => {
+    const dryRun = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun: true } });
+    for (const query of ['networkmode=host', 'cgroupparent=%2F', 'version=3']) {
+      expect(ask(dryRun, 'POST', `/v1.41/build?${query}&dockerfile=D`)).toMatchObject({ allowed: true, wouldDeny: {}, buildContext: { dockerfile: 'D', buildArgs: {} } });
+    }
+    expect(ask(dryRun, 'POST', '/v1.41/build?networkmode=host&buildargs=%5B1%5D')).toMatchObject({ allowed: false, denial: { rule: 'build.context' } });
+  });
+
   it('has nothing to read for a BuildKit session build: its context is not in the body', () => {
     const decision = ask(policy, 'POST', '/v1.41/build?version=2&remote=client-session&session=abc');
     expect(decision.allowed && decision.buildContext).toBeUndefined();

@@ -13,5 +13,10 @@ const PROTOCOL_RULES = /^(request|route|api-version|query|body|policy)\.|^build\
  * refusal never is.
  */
 export function forwardsInDryRun(options: Pick<PolicyOptions, 'dryRun'>, denial: PolicyDenial): boolean {
-  return options.dryRun && !PROTOCOL_RULES.test(denial.rule);
+  return options.dryRun && !isProtocolRefusal(denial);
+}
+
+/** A refusal about the request's form, never forwarded. */
+export function isProtocolRefusal(denial: PolicyDenial): boolean {
+  return PROTOCOL_RULES.test(denial.rule);
 }

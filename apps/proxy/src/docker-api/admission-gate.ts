@@ -21,6 +21,16 @@ export type Admission =
   | { readonly outcome: 'unavailable'; readonly message: string };
 
 /**
+ * Why the daemon cannot take a request now, or undefined when it can. Asked
+ * first by the gate and again by each transport right before it forwards:
+ * admission may wait for a body and for the daemon, and the daemon may have
+ * begun a restart meanwhile.
+ */
+export function daemonUnavailable(supervisor: Pick<DockerdSupervisor, 'state'>): string | undefined {
+  return supervisor.state === 'ready' ? undefined : `dind-service: the docker daemon is ${supervisor.state}; try again shortly`;
+}
+
+/**
  * The admission of every Docker API request, plain or upgraded, in one order:
  * the daemon's readiness, the route, whether it may be upgraded, the body, the
  * policy's decision, and what only the daemon can say (settle). Both transports
@@ -36,9 +46,8 @@ export class AdmissionGate {
   ) {}
 
   async admit(request: GateRequest): Promise<Admission> {
-    if (this.supervisor.state !== 'ready') {
-      return { outcome: 'unavailable', message: `dind-service: the docker daemon is ${this.supervisor.state}; try again shortly` };
-    }
+    const unavailable = daemonUnavailable(this.supervisor);
+    if (unavailable) return { outcome: 'unavailable', message: unavailable };
     const { method, path: url } = request;
     const resolved = this.policy.resolve(method, url);
     if ('rule' in resolved) return { outcome: 'refused', denial: resolved };

@@ -11,7 +11,7 @@ import { headersAsSent } from '../upstream/headers-as-sent';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
-import { AdmissionGate } from './admission-gate';
+import { AdmissionGate, daemonUnavailable } from './admission-gate';
 import { allowedRecord } from './decision-records';
 import { DenialReporter, Exchange } from './denial-reporter';
 import { dockerErrorBody, lingerThenClose, writeDockerErrorToSocket } from './docker-error.response';
@@ -94,6 +94,8 @@ export class HijackHandler {
     const { decision } = admission;
 
     if (client.destroyed) return;
+    const unavailable = daemonUnavailable(this.supervisor);
+    if (unavailable) return writeDockerErrorToSocket(client, 503, 'Service Unavailable', dockerErrorBody(unavailable));
     const release = this.limits.acquireStream(clientKeyOf(client));
     if (typeof release !== 'function') return refuse(limitDenial(release), decision.route, decision.apiVersion);
     // The session is on record while it runs (and if the service dies during it); under AUDIT_STRICT, refused if that fails.

@@ -1,4 +1,5 @@
 import { parseBuildArgs } from '../build/build-args';
+import { isProtocolRefusal } from '../dry-run';
 import { checkImageChanges } from '../build/image-changes';
 import { deny, PolicyDenial } from '../policy-denial';
 import type { DialTarget } from '../rules/dial-target';
@@ -68,11 +69,15 @@ export const validateBuildkit = (input: ValidationInput): ValidationOutcome =>
  * the context comes from.
  */
 export function validateBuild(input: ValidationInput): ValidationOutcome {
-  const steps = validateBuildStep(input);
-  if (steps.denial) return steps;
-  const denial = builderDenial(input);
-  if (denial) return { denial };
   const source = contextSourceOutcome(input);
+  // An unreadable context is refused first: in dry-run a rule's refusal is
+  // forwarded, and the context must then still be read as it streams.
+  if (source.denial && isProtocolRefusal(source.denial)) return source;
+  const reading = source.buildContext ? { buildContext: source.buildContext } : {};
+  const steps = validateBuildStep(input);
+  if (steps.denial) return { ...steps, ...reading };
+  const denial = builderDenial(input);
+  if (denial) return { denial, ...reading };
   return source.denial || !steps.containerReferences ? source : { ...source, containerReferences: steps.containerReferences };
 }
 
