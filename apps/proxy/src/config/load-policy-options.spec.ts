@@ -44,6 +44,7 @@ describe('hasMountsBelow (this process\'s mount table)', () => {
     expect(hasMountsBelow('/srv/prefix', [ours])).toBe(false);
     expect(hasMountsBelow('/srv/prefix', [ours, daemons])).toBe(true);
     expect(hasMountsBelow('/srv/prefix', [ours, join(dir, 'gone')])).toBe(true);
+    expect(hasMountsBelow('/', [ours])).toBe(true);
   });
 
   it("adds the daemon's table while the supervisor has a daemon pid", () => {

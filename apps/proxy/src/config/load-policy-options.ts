@@ -45,7 +45,7 @@ export function resolveHostPath(path: string): string | undefined {
  * table cannot be read: a read-only bind is then refused, not trusted.
  */
 export function hasMountsBelow(path: string, mountTables: readonly string[] = ['/proc/self/mountinfo']): boolean {
-  const below = `${path}/`;
+  const below = path.endsWith('/') ? path : `${path}/`;
   try {
     return mountTables.some((table) =>
       readFileSync(table, 'utf8')
