@@ -19,6 +19,12 @@ import { contextOf, RequestContext } from './request-context';
 
 type Seen = Parameters<typeof allowedRecord>[1];
 
+/** Idle time before the first keep-alive probe on a hijacked client connection. */
+const HIJACKED_KEEPALIVE_MS = 15_000;
+/** How often a half-closed hijacked client connection is checked for a reset. */
+const HALF_CLOSED_PROBE_MS = 10_000;
+const EMPTY = Buffer.alloc(0);
+
 // Headers that describe one hop, not the message: the answer relayed on a
 // declined upgrade is framed anew (Connection: close).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
@@ -173,6 +179,18 @@ export class HijackHandler {
   private splice(client: Socket, upstream: Socket, rest: Buffer): void {
     upstream.setNoDelay(true);
     client.setNoDelay(true);
+    // A client that went away sends the same FIN as one that only ended its
+    // input (stdin EOF), and a stream the daemon keeps silent then held its
+    // slot for ever. Keep-alive probes find the peer gone once its side of the
+    // connection has timed out (tcp_fin_timeout, 60 s on Linux) and the kernel
+    // resets ours; but after the FIN nothing reads the socket, so only a write
+    // hears of the reset: an empty one, now and then, sends nothing to a live
+    // client and fails (EPIPE) on a reset connection, which closes it.
+    client.setKeepAlive(true, HIJACKED_KEEPALIVE_MS);
+    client.once('end', () => {
+      const probe = setInterval(() => client.writableEnded || client.write(EMPTY), this.options.halfClosedProbeMs ?? HALF_CLOSED_PROBE_MS);
+      client.once('close', () => clearInterval(probe));
+    });
     if (rest.length > 0) upstream.write(rest);
     client.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
     upstream.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length));

@@ -200,7 +200,7 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
   const accepted = new Set<Socket>();
   let limits: ClientLimits;
   const policy = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: RESTRICTED });
-  const options: DockerApiOptions = { maxJsonBodyBytes: 64 * 1024, bodyTimeoutMs: 2000 };
+  const options: DockerApiOptions = { maxJsonBodyBytes: 64 * 1024, bodyTimeoutMs: 2000, halfClosedProbeMs: 100 };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'upstream-parity-'));
@@ -375,6 +375,20 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
       expect(daemon.received).toHaveLength(1);
       expect(daemon.received[0].requestLine).toBe(`POST ${EXEC_START} HTTP/1.1`);
       expect(daemon.received[0].raw.toString()).not.toContain('containers/json');
+    });
+
+    it('keeps a stream whose client only ended its input, and releases it once that client has gone (its connection reset)', async () => {
+      const sender = client();
+      sender.write(execStart('{"Detach":false,"Tty":false}', true));
+      await until(() => sender.received.includes('daemon-output'), 'the splice to open');
+      // A FIN: stdin EOF (docker run -i < file) or a client that has gone; the proxy cannot tell which.
+      sender.socket.end();
+      await sleep(300);
+      expect(limits.openStreams).toBe(1);
+      // The daemon stays silent, so nothing is written that would hear of the reset but the probe.
+      sender.socket.resetAndDestroy();
+      await until(() => limits.openStreams === 0, 'the stream slot to be released', 3000);
+      await until(() => accepted.size === 0, 'the proxy to close its side', 2000);
     });
 
     it('releases the connection and the stream slot of a declined upgrade whose client sent more while it waited', async () => {
