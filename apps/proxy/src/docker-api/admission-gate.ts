@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AllowedRequest, DockerPolicy, HeaderValue, PolicyDenial, RouteRow } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import { DaemonSideChecks } from './daemon-side.checks';
-import { DenialReporter, Exchange } from './denial-reporter';
+import { DenialReporter } from './denial-reporter';
+import { Exchange } from './request-context';
 import { DOCKER_POLICY } from './docker-api.tokens';
 
 /** A request as the gate reads it; each transport says how its body is read. */

@@ -1,27 +1,22 @@
 import { AllowedRequest, denialMessage, PolicyDenial, RouteRow } from '@dind/policy';
 import { DecisionRecord } from '../observability/decision-record';
-import { RequestContext } from './request-context';
-
-interface Seen {
-  readonly method: string;
-  readonly path: string;
-  readonly client: string;
-  readonly hijacked: boolean;
-}
+import { clientIdentityOf } from '../identity/client-identity';
+import { Exchange } from './request-context';
 
 const routeOf = (route?: RouteRow) => (route ? route.template : 'unmatched');
 const classOf = (route: RouteRow | undefined, hijacked: boolean): DecisionRecord['routeClass'] =>
   !route ? 'unmatched' : hijacked ? 'hijacked' : route.class;
 
-export function deniedRecord(context: RequestContext, seen: Seen, denial: PolicyDenial, route?: RouteRow, apiVersion?: string): DecisionRecord {
+export function deniedRecord(exchange: Exchange, denial: PolicyDenial, route?: RouteRow, apiVersion?: string): DecisionRecord {
+  const { context } = exchange;
   return {
     time: new Date().toISOString(),
     requestId: context.requestId,
-    client: seen.client,
-    method: seen.method,
+    client: clientIdentityOf(exchange.socket).label,
+    method: exchange.method,
     route: routeOf(route),
-    routeClass: classOf(route, seen.hijacked),
-    path: seen.path,
+    routeClass: classOf(route, exchange.hijacked),
+    path: exchange.path,
     apiVersion,
     decision: 'denied',
     rules: [denial.rule],
@@ -31,16 +26,17 @@ export function deniedRecord(context: RequestContext, seen: Seen, denial: Policy
   };
 }
 
-export function allowedRecord(context: RequestContext, seen: Seen, decision: AllowedRequest, status: number, objectId?: string): DecisionRecord {
+export function allowedRecord(exchange: Exchange, decision: AllowedRequest, status: number, objectId?: string): DecisionRecord {
+  const { context } = exchange;
   const would = decision.wouldDeny;
   return {
     time: new Date().toISOString(),
     requestId: context.requestId,
-    client: seen.client,
-    method: seen.method,
+    client: clientIdentityOf(exchange.socket).label,
+    method: exchange.method,
     route: decision.route.template,
-    routeClass: classOf(decision.route, seen.hijacked),
-    path: seen.path,
+    routeClass: classOf(decision.route, exchange.hijacked),
+    path: exchange.path,
     apiVersion: decision.apiVersion,
     decision: would ? 'dry-run-denied' : 'allowed',
     rules: would ? [would.rule] : [],

@@ -1,23 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PolicyDenial, RouteRow } from '@dind/policy';
-import { Socket } from 'node:net';
 import { clientIdentityOf } from '../identity/client-identity';
 import { DecisionRecorder } from '../observability/decision-recorder';
 import { deniedRecord } from './decision-records';
 import { denialText } from './docker-error.response';
-import { RequestContext } from './request-context';
-
-/** A request as the records show it. */
-export interface Exchange {
-  readonly context: RequestContext;
-  readonly method: string;
-  /** The raw request target. */
-  readonly path: string;
-  /** The client's connection: its identity names it. */
-  readonly socket: Socket;
-  /** Arrived as an upgrade (attach, exec start, BuildKit sessions). */
-  readonly hijacked: boolean;
-}
+import { Exchange } from './request-context';
 
 /** What the client is told: the status and the Docker-style message. */
 export interface RenderedDenial {
@@ -51,7 +38,7 @@ export class DenialReporter {
       route: route?.template ?? 'unmatched',
       client: identity.label,
     });
-    this.recorder.record(deniedRecord(context, { method: exchange.method, path: exchange.path, client: identity.label, hijacked: exchange.hijacked }, denial, route, apiVersion));
+    this.recorder.record(deniedRecord(exchange, denial, route, apiVersion));
     return { status: denial.status, message: denialText(denial, context.requestId, identity.name) };
   }
 

@@ -1,11 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
 import { DenialReporter } from './denial-reporter';
 import { DaemonUnavailableError, PolicyDeniedError } from './policy-denied.error';
 import { dockerErrorBody, sendDockerError } from './docker-error.response';
 import { contextOf } from './request-context';
-import { clientIdentityOf } from '../identity/client-identity';
 
 /** The one place Docker-API errors become `{"message": ...}` responses. */
 @Catch()
@@ -35,9 +33,4 @@ export class DockerErrorFilter implements ExceptionFilter {
     }
     return true;
   }
-}
-
-/** The client as records and log lines show it: its identity and its address. */
-export function clientOf(req: { socket: Socket }): string {
-  return clientIdentityOf(req.socket).label;
 }

@@ -4,7 +4,6 @@ import { DockerdSupervisor } from '@dind/daemon';
 import { IncomingMessage, request, STATUS_CODES } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
-import { clientIdentityOf } from '../identity/client-identity';
 import { bodyTimeoutRefusal } from '../limits/body-idle';
 import { UpstreamFraming, upstreamFraming } from '../upstream/upstream-framing';
 import { headersAsSent } from '../upstream/headers-as-sent';
@@ -13,11 +12,9 @@ import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { AdmissionGate, daemonUnavailable } from './admission-gate';
 import { allowedRecord } from './decision-records';
-import { DenialReporter, Exchange } from './denial-reporter';
+import { DenialReporter } from './denial-reporter';
 import { dockerErrorBody, lingerThenClose, writeDockerErrorToSocket } from './docker-error.response';
-import { contextOf, RequestContext } from './request-context';
-
-type Seen = Parameters<typeof allowedRecord>[1];
+import { contextOf, Exchange } from './request-context';
 
 /** Idle time before the first keep-alive probe on a hijacked client connection. */
 const HIJACKED_KEEPALIVE_MS = 15_000;
@@ -77,7 +74,6 @@ export class HijackHandler {
     client.on('error', () => client.destroy());
     const context = contextOf(req);
     const exchange: Exchange = { context, method: req.method ?? 'GET', path: req.url ?? '', socket: client, hijacked: true };
-    const seen: Seen = { method: exchange.method, path: exchange.path, client: clientIdentityOf(client).label, hijacked: true };
     const refuse = (denial: PolicyDenial, route?: RouteRow, apiVersion?: string) => {
       const { status, message } = this.reporter.report(exchange, denial, route, apiVersion);
       writeDockerErrorToSocket(client, status, STATUS_CODES[status] ?? 'Error', dockerErrorBody(message));
@@ -105,13 +101,13 @@ export class HijackHandler {
     const release = this.limits.acquireStream(clientKeyOf(client));
     if (typeof release !== 'function') return refuse(limitDenial(release), decision.route, decision.apiVersion);
     // The session is on record while it runs (and if the service dies during it); under AUDIT_STRICT, refused if that fails.
-    const refusal = this.recorder.admit(allowedRecord(context, seen, decision, 0));
+    const refusal = this.recorder.admit(allowedRecord(exchange, decision, 0));
     if (refusal) {
       release();
       return refuse(refusal, decision.route, decision.apiVersion);
     }
     context.decision = decision;
-    this.forward(client, upstreamFraming(req, decision), rest, context, seen, release);
+    this.forward(client, upstreamFraming(req, decision), rest, exchange, release);
   }
 
   /**
@@ -120,7 +116,7 @@ export class HijackHandler {
    * reaches the daemon. Any other answer is relayed and ends the connection:
    * bytes that follow it must never reach the daemon as a request nobody checked.
    */
-  private forward(client: Socket, framing: UpstreamFraming, rest: Buffer, context: RequestContext, seen: Seen, release: () => void): void {
+  private forward(client: Socket, framing: UpstreamFraming, rest: Buffer, exchange: Exchange, release: () => void): void {
     const address = this.supervisor.upstream;
     const upstream = request({
       method: framing.method,
@@ -137,7 +133,7 @@ export class HijackHandler {
       done = true;
       release();
       this.metrics.hijackedOpen.dec();
-      this.recorder.record(allowedRecord(context, seen, context.decision as AllowedRequest, status));
+      this.recorder.record(allowedRecord(exchange, exchange.context.decision as AllowedRequest, status));
     };
     this.track(client);
     client.once('close', () => {

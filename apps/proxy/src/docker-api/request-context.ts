@@ -1,6 +1,7 @@
 import { AllowedRequest } from '@dind/policy';
 import { randomBytes } from 'node:crypto';
 import { ClientRequest, IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { ResponseCapture } from './created-object';
 
 /** Why the proxy itself cut the daemon side of a request. */
@@ -45,4 +46,16 @@ export function contextOf(req: IncomingMessage): RequestContext {
   const holder = req as WithContext;
   holder[CONTEXT] ??= { requestId: newRequestId(), startedAt: performance.now() };
   return holder[CONTEXT];
+}
+
+/** A request as the records show it. */
+export interface Exchange {
+  readonly context: RequestContext;
+  readonly method: string;
+  /** The raw request target. */
+  readonly path: string;
+  /** The client's connection: its identity names it. */
+  readonly socket: Socket;
+  /** Arrived as an upgrade (attach, exec start, BuildKit sessions). */
+  readonly hijacked: boolean;
 }

@@ -11,18 +11,15 @@ import { DialTargetChecker } from '../network/dial-target.checker';
 import { BuildContextInspector, MAX_DOCKERFILE_BYTES } from './build-context/build-context.inspector';
 import { DockerfileEntry } from './build-context/tar-scanner';
 import { allowedRecord } from './decision-records';
-import { DenialReporter, Exchange } from './denial-reporter';
+import { DenialReporter } from './denial-reporter';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
-import { clientOf } from './docker-error.filter';
 import { dockerErrorBody, sendDockerError } from './docker-error.response';
 import { PolicyDeniedError } from './policy-denied.error';
-import { contextOf, RequestContext, UpstreamCut } from './request-context';
+import { contextOf, Exchange, RequestContext, UpstreamCut } from './request-context';
 import { UpstreamPool, PoolExhaustedError } from '../upstream/upstream-pool';
 import { upstreamFraming } from '../upstream/upstream-framing';
 import { ClientLimits, clientKeyOf, limitDenial } from '../limits/client-limits';
 import { bodyTimeoutRefusal, watchBodyIdle } from '../limits/body-idle';
-
-type DecisionSeen = Parameters<typeof allowedRecord>[1];
 
 /**
  * Streams allowed requests to the daemon over kept-alive connections. Bodies
@@ -58,11 +55,11 @@ export class UpstreamProxy implements OnModuleDestroy {
   forward(req: IncomingMessage, res: ServerResponse, context: RequestContext): void {
     const decision = context.decision!;
     const path = req.url ?? '';
-    const seen = { method: req.method ?? '', path, client: clientOf(req), hijacked: false };
+    const exchange: Exchange = { context, method: req.method ?? '', path, socket: req.socket, hijacked: false };
     // Admission is asynchronous: the client may be gone already, and nothing
     // would then release what a forwarded request holds.
     if (res.destroyed || req.socket.destroyed) {
-      this.recorder.record(allowedRecord(context, seen, decision, 0));
+      this.recorder.record(allowedRecord(exchange, decision, 0));
       return;
     }
     const client = clientKeyOf(req.socket);
@@ -71,7 +68,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     if (typeof release !== 'function') throw new PolicyDeniedError(limitDenial(release), decision.route, decision.apiVersion);
     res.once('close', release);
     // Recorded before the daemon sees it (completed in place at the end); under AUDIT_STRICT, refused if that fails.
-    const refusal = this.recorder.admit(allowedRecord(context, seen, decision, 0));
+    const refusal = this.recorder.admit(allowedRecord(exchange, decision, 0));
     if (refusal) throw new PolicyDeniedError(refusal, decision.route, decision.apiVersion);
     context.pooled = pooled !== undefined;
     const framing = upstreamFraming(req, decision);
@@ -83,7 +80,7 @@ export class UpstreamProxy implements OnModuleDestroy {
       this.metrics.proxiedBytes.inc({ direction: 'upstream' }, framing.body.length);
     } else {
       req.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
-      watchBodyIdle(req, this.options.bodyTimeoutMs, () => this.bodyStalled(req, res, context, seen));
+      watchBodyIdle(req, this.options.bodyTimeoutMs, () => this.bodyStalled(req, res, exchange));
       if (decision.route.validator === 'build') buffer = this.inspectBuildContext(req, res, context, path);
     }
     const field = createdObjectField(req.method ?? '', decision.route.template);
@@ -93,14 +90,14 @@ export class UpstreamProxy implements OnModuleDestroy {
       if (context.cut !== undefined && context.cut !== 'client-gone') return; // recorded as denied
       const status = res.headersSent ? res.statusCode : 0;
       // Read at close: a dry-run build inspection may have added its would-deny.
-      this.recorder.record(allowedRecord(context, seen, context.decision ?? decision, status, status < 300 ? capture?.objectId() : undefined));
+      this.recorder.record(allowedRecord(exchange, context.decision ?? decision, status, status < 300 ? capture?.objectId() : undefined));
     });
     context.capture = capture;
     const selfHandleResponse = decision.route.clampResponse === 'version-body';
     const agent = context.pooled ? this.pool.shortAgent : this.pool.streamAgent;
     const onRequest = (upstreamRequest: ClientRequest) => {
       context.upstreamRequest = upstreamRequest;
-      if (context.pooled) this.pool.bound(upstreamRequest, (error) => this.poolExhausted(res, context, seen, error));
+      if (context.pooled) this.pool.bound(upstreamRequest, (error) => this.poolExhausted(res, exchange, error));
     };
     this.pool.capture(onRequest, () =>
       this.proxy.web(req, res, { target: this.target(), agent, buffer, selfHandleResponse }, (error: Error) => {
@@ -118,20 +115,22 @@ export class UpstreamProxy implements OnModuleDestroy {
     context.upstreamResponse?.destroy();
   }
 
-  private poolExhausted(res: ServerResponse, context: RequestContext, seen: DecisionSeen, error: PoolExhaustedError): void {
+  private poolExhausted(res: ServerResponse, exchange: Exchange, error: PoolExhaustedError): void {
+    const { context } = exchange;
     const decision = context.decision!;
     if (context.cut) return;
     context.cut = 'pool-exhausted';
     const denial = limitDenial({ limit: 'upstream-pool', status: 503, message: error.message });
-    const { status, message } = this.reporter.report(exchangeOf(res.req, context, seen), denial, decision.route, decision.apiVersion);
+    const { status, message } = this.reporter.report(exchange, denial, decision.route, decision.apiVersion);
     sendDockerError(res, status, dockerErrorBody(message), context.requestId);
   }
 
   /** A streamed body that stops arriving while the daemon waits for it (slowloris). */
-  private bodyStalled(req: IncomingMessage, res: ServerResponse, context: RequestContext, seen: DecisionSeen): void {
+  private bodyStalled(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    const { context } = exchange;
     const decision = context.decision!;
     const denial = limitDenial(bodyTimeoutRefusal(this.options.bodyTimeoutMs));
-    const { status, message } = this.reporter.report(exchangeOf(req, context, seen), denial, decision.route, decision.apiVersion);
+    const { status, message } = this.reporter.report(exchange, denial, decision.route, decision.apiVersion);
     this.cut(context, 'body-stalled');
     sendDockerError(res, status, dockerErrorBody(message), context.requestId);
     res.once('finish', () => req.socket.destroy());
@@ -264,8 +263,4 @@ export class UpstreamProxy implements OnModuleDestroy {
     res.writeHead(proxyRes.statusCode ?? 502, headers);
     res.end(body);
   }
-}
-
-function exchangeOf(req: IncomingMessage, context: RequestContext, seen: DecisionSeen): Exchange {
-  return { context, method: seen.method, path: seen.path, socket: req.socket, hijacked: false };
 }
