@@ -1,23 +1,21 @@
 import 'reflect-metadata';
 import { ConsoleLogger, INestApplication, INestApplicationContext, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { daemonCgroupName, DaemonModule, DockerdSupervisor } from '@dind/daemon';
+import { DockerdSupervisor } from '@dind/daemon';
 import { Server } from 'node:net';
 import { AdminModule } from './admin/admin.module';
 import { ApiListeners } from './api-listeners';
 import { AppConfig } from './config/app-config';
 import { ConfigError, loadAppConfig } from './config/load-app-config';
-import { loadPolicyOptions, resolveHostPath } from './config/load-policy-options';
+import { loadPolicyOptions } from './config/load-policy-options';
 import { PolicyOptions } from '@dind/policy';
 import { DockerApiModule } from './docker-api/docker-api.module';
 import { HijackHandler } from './docker-api/hijack.handler';
 import { controllerListener } from './docker-api/controller-listener';
 import { DockerProxyController } from './docker-api/docker-proxy.controller';
 import { LifecycleState } from './lifecycle-state';
-import { AuditStore } from './audit/audit-store';
-import { DecisionRecorder } from './observability/decision-recorder';
+import { CoreModule } from './core/core.module';
 import { DindMetrics } from './observability/dind-metrics';
-import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { ContainerNetworkWatcher } from './network/container-network.watcher';
 import { UpstreamPool } from './upstream/upstream-pool';
@@ -74,23 +72,15 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger(config);
   protectFromOomKiller(config.SERVICE_OOM_SCORE_ADJ, logger);
   logger.log(`policy ${policy.name}${policy.dryRun ? ' (DRY RUN: rule denials are forwarded and only recorded)' : ''}`);
-  const lifecycle = new LifecycleState();
   // One way out, whatever fails and whenever: what exists so far is stopped in
   // the order SIGTERM stops it, so a failure never leaves dockerd orphaned.
-  const parts: {
-    networks?: ContainerNetworkWatcher;
-    listeners?: ApiListeners;
-    api?: INestApplication;
-    pool?: UpstreamPool;
-    daemon?: INestApplicationContext;
-    admin?: INestApplication;
-    audit?: AuditStore;
-  } = {};
+  const parts: { core?: INestApplicationContext; listeners?: ApiListeners; api?: INestApplication; admin?: INestApplication } = {};
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string, exitCode: number) => {
     stopping ??= (async () => {
       logger.log(`${why}: shutting down`);
-      lifecycle.shuttingDown = true;
+      const { core } = parts;
+      if (core) core.get(LifecycleState).shuttingDown = true;
       const step = async (name: string, action: () => unknown) => {
         try {
           await action();
@@ -98,13 +88,13 @@ async function bootstrap(): Promise<void> {
           logger.error(`shutdown: ${name} failed: ${(error as Error).message}`);
         }
       };
-      await step('network watcher', () => parts.networks?.stop());
+      await step('network watcher', () => core?.get(ContainerNetworkWatcher).stop());
       await step('API listeners', () => parts.listeners?.close(config.SHUTDOWN_GRACE_MS));
       await step('API', () => parts.api?.close());
-      await step('upstream pool', () => parts.pool?.destroy());
-      await step('dockerd', () => parts.daemon?.close());
+      await step('upstream pool', () => core?.get(UpstreamPool).destroy());
+      await step('dockerd', () => core?.get(DockerdSupervisor).stop());
       await step('admin API', () => parts.admin?.close());
-      await step('audit log', () => parts.audit?.close());
+      await step('audit log', () => core?.close());
       logger.log('stopped');
       process.exit(exitCode);
     })();
@@ -114,97 +104,24 @@ async function bootstrap(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
 
-  const daemon = (parts.daemon = await NestFactory.createApplicationContext(
-    DaemonModule.forRoot({
-      upstream: config.DOCKER_UPSTREAM || undefined,
-      dockerdPath: config.DOCKERD_PATH,
-      dataRoot: config.DOCKER_DATA_ROOT,
-      runDir: config.DOCKERD_RUN_DIR,
-      extraArgs: config.dockerdArgs,
-      configFile: config.DOCKERD_CONFIG_FILE,
-      startTimeoutMs: config.DOCKERD_START_TIMEOUT_MS,
-      stopTimeoutMs: config.DOCKERD_STOP_TIMEOUT_MS,
-      restartBackoffMs: config.DOCKERD_RESTART_BACKOFF_MS,
-      restartBackoffMaxMs: config.DOCKERD_RESTART_BACKOFF_MAX_MS,
-      maxRestarts: config.DOCKERD_MAX_RESTARTS,
-      restartWindowMs: config.DOCKERD_RESTART_WINDOW_MS,
-      watchIntervalMs: config.DOCKERD_WATCH_INTERVAL_MS,
-      watchFailures: config.DOCKERD_WATCH_FAILURES,
-      egress: { enforcement: config.EGRESS_ENFORCEMENT, gid: config.DOCKERD_EGRESS_GID, denyCidrs: config.egressDenyCidrs },
-      cgroup: {
-        mode: config.DOCKERD_CGROUP,
-        name: daemonCgroupName(config.DOCKERD_RUN_DIR),
-        pidsMax: config.DOCKERD_PIDS_MAX,
-        memoryMaxBytes: config.DOCKERD_MEMORY_MAX_BYTES > 0 ? config.DOCKERD_MEMORY_MAX_BYTES : undefined,
-      },
-    }),
-    { logger },
-  ));
-  const supervisor = daemon.get(DockerdSupervisor);
-
-  const networks = (parts.networks = new ContainerNetworkWatcher(() => supervisor.upstream, config.NETWORK_REFRESH_MS));
+  const core = (parts.core = await NestFactory.createApplicationContext(CoreModule.forRoot({ config, policy }), { logger }));
+  const supervisor = core.get(DockerdSupervisor);
+  const networks = core.get(ContainerNetworkWatcher);
   const protect = (server: Server) => config.ALLOW_CONTAINER_CLIENTS || networks.protect(server);
 
-  const audit = (parts.audit = new AuditStore(join(config.DATA_DIR, 'audit.db')));
-  // prune() runs in small steps over event-loop turns and never rejects: a full disk is logged and counted, never fatal.
-  const pruneAudit = () =>
-    void audit.prune(config.AUDIT_RETENTION_DAYS, config.AUDIT_MAX_RECORDS, config.AUDIT_MAX_BYTES).then((removed) => {
-      if (removed > 0) logger.log(`audit retention removed ${removed} records`);
-    });
-  pruneAudit();
-  setInterval(pruneAudit, 3_600_000).unref();
-  const pool = (parts.pool = new UpstreamPool(supervisor.upstream, { maxSockets: config.UPSTREAM_MAX_SOCKETS, queueTimeoutMs: config.UPSTREAM_QUEUE_TIMEOUT_MS }));
-  const limits = new ClientLimits({
-    clientMaxConnections: config.CLIENT_MAX_CONNECTIONS,
-    clientMaxStreams: config.CLIENT_MAX_STREAMS,
-    maxStreams: config.MAX_STREAMS,
-    clientMaxPooled: config.CLIENT_MAX_POOLED,
-  });
-  const metrics = new DindMetrics(supervisor, policy, pool);
-  const recorder = new DecisionRecorder(metrics, audit, config.AUDIT_STDOUT);
-
-  const admin = (parts.admin = await NestFactory.create(
-    AdminModule.forRoot({
-      supervisor,
-      lifecycle,
-      metrics,
-      audit,
-      recorder,
-      token: config.ADMIN_TOKEN,
-      host: config.ADMIN_HOST,
-      metricsRequireToken: config.METRICS_REQUIRE_TOKEN,
-      auditStrict: config.AUDIT_STRICT,
-      pool,
-      readyTimeoutMs: config.READY_TIMEOUT_MS,
-    }),
-    { logger },
-  ));
+  const admin = (parts.admin = await NestFactory.create(AdminModule.forRoot(core), { logger }));
   protect(admin.getHttpServer() as Server);
   await admin.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   logger.log(`admin API listening on http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`);
 
-  const api = (parts.api = await NestFactory.create(
-    DockerApiModule.forRoot({
-      supervisor,
-      policy,
-      resolveHostPath,
-      hostNetworkIds: () => networks.hostNetworkIds,
-      recorder,
-      metrics,
-      maxJsonBodyBytes: config.MAX_JSON_BODY_BYTES,
-      bodyTimeoutMs: config.BODY_TIMEOUT_MS,
-      pool,
-      limits,
-    }),
-    // Nest's JSON parser silently keeps the last of duplicate keys; the policy
-    // must see the raw bytes to refuse them.
-    { bodyParser: false, logger },
-  ));
+  // Nest's JSON parser silently keeps the last of duplicate keys; the policy
+  // must see the raw bytes to refuse them.
+  const api = (parts.api = await NestFactory.create(DockerApiModule.forRoot(core), { bodyParser: false, logger }));
   (api.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   await api.init();
   const listeners = (parts.listeners = new ApiListeners(controllerListener(api, DockerProxyController, 'proxy'), api.get(HijackHandler), protect, {
-    limits,
-    metrics,
+    limits: core.get(ClientLimits),
+    metrics: core.get(DindMetrics),
     headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
     maxHeaderBytes: config.MAX_HEADER_BYTES,
   }));

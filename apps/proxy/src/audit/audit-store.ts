@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Logger } from '@nestjs/common';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { DecisionRecord } from '../observability/decision-record';
 import { boundFields } from './audit-bounds';
 import { AuditQuery, auditWhere } from './audit-query';
@@ -41,7 +41,7 @@ const PREPARE_RETRY_MS = 1000;
  * read-only disk) makes insert() throw, for the caller to count and, under
  * AUDIT_STRICT, to refuse the request; start-up and pruning only log.
  */
-export class AuditStore {
+export class AuditStore implements OnModuleDestroy {
   private readonly logger = new Logger('audit');
   private readonly db: Database.Database;
   private readonly retention: AuditRetention;
@@ -168,6 +168,11 @@ export class AuditStore {
   close(): void {
     this.retention.stop();
     this.db.close();
+  }
+
+  /** Last of all at shutdown: the core closes after both applications. */
+  onModuleDestroy(): void {
+    this.close();
   }
 
   private prepare(): void {

@@ -4,7 +4,7 @@ import { DockerdSupervisor } from '@dind/daemon';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { DenialReporter } from './denial-reporter';
 import { Exchange } from './request-context';
-import { DOCKER_POLICY } from './docker-api.tokens';
+import { DOCKER_POLICY } from '../core/core.tokens';
 
 /** A request as the gate reads it; each transport says how its body is read. */
 export interface GateRequest extends Exchange {

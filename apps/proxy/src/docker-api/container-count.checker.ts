@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
 import { ContainerCountCheck, deny, DockerPolicy, PolicyDenial } from '@dind/policy';
-import { DOCKER_POLICY } from './docker-api.tokens';
+import { DOCKER_POLICY } from '../core/core.tokens';
 
 const LIST_TIMEOUT_MS = 5000;
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
 import { ContainerReference, deny, DockerPolicy, nextNamespaceReference, PolicyDenial } from '@dind/policy';
-import { DOCKER_POLICY } from './docker-api.tokens';
+import { DOCKER_POLICY } from '../core/core.tokens';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 
 // A namespace join may lead through containers that joined others; the daemon

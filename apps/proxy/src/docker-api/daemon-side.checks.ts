@@ -3,7 +3,7 @@ import { AllowedRequest, DockerPolicy, forwardsInDryRun, PolicyDenial } from '@d
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
-import { DOCKER_POLICY } from './docker-api.tokens';
+import { DOCKER_POLICY } from '../core/core.tokens';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 

@@ -1,4 +1,3 @@
-export const DOCKER_POLICY = 'DOCKER_POLICY';
 export const DOCKER_API_OPTIONS = 'DOCKER_API_OPTIONS';
 
 export interface DockerApiOptions {

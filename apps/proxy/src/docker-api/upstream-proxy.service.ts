@@ -12,7 +12,8 @@ import { BuildContextInspector, MAX_DOCKERFILE_BYTES } from './build-context/bui
 import { DockerfileEntry } from './build-context/tar-scanner';
 import { allowedRecord } from './decision-records';
 import { DenialReporter } from './denial-reporter';
-import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
+import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
+import { DOCKER_POLICY } from '../core/core.tokens';
 import { dockerErrorBody, sendDockerError } from './docker-error.response';
 import { PolicyDeniedError } from './policy-denied.error';
 import { contextOf, Exchange, RequestContext, UpstreamCut } from './request-context';
