@@ -25,6 +25,7 @@ import { tlsSourceOf } from './config/tls-settings';
 import { DindCertificates } from './tls/dind-certificates';
 import { OpensslRunner } from './tls/openssl.runner';
 import { serverNames } from './tls/server-names';
+import { collectStartupGarbage } from './startup-garbage';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -74,7 +75,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`policy ${policy.name}${policy.dryRun ? ' (DRY RUN: rule denials are forwarded and only recorded)' : ''}`);
   // One way out, whatever fails and whenever: what exists so far is stopped in
   // the order SIGTERM stops it, so a failure never leaves dockerd orphaned.
-  const parts: { core?: INestApplicationContext; listeners?: ApiListeners; api?: INestApplication; admin?: INestApplication } = {};
+  const parts: { core?: INestApplicationContext; listeners?: ApiListeners; api?: INestApplicationContext; admin?: INestApplication } = {};
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string, exitCode: number) => {
     stopping ??= (async () => {
@@ -114,11 +115,10 @@ async function bootstrap(): Promise<void> {
   await admin.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   logger.log(`admin API listening on http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`);
 
-  // Nest's JSON parser silently keeps the last of duplicate keys; the policy
-  // must see the raw bytes to refuse them.
-  const api = (parts.api = await NestFactory.create(DockerApiModule.forRoot(core), { bodyParser: false, logger }));
-  (api.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
-  await api.init();
+  // An application context, not an HTTP application: the listeners call the
+  // proxy controller themselves (controllerListener), so no Express app, router
+  // or body parser is built for the Docker API.
+  const api = (parts.api = await NestFactory.createApplicationContext(DockerApiModule.forRoot(core), { logger }));
   const listeners = (parts.listeners = new ApiListeners(controllerListener(api, DockerProxyController, 'proxy'), api.get(HijackHandler), protect, {
     limits: core.get(ClientLimits),
     metrics: core.get(DindMetrics),
@@ -149,6 +149,7 @@ async function bootstrap(): Promise<void> {
   await networks.refresh();
   networks.start();
   await listeners.listen(listenerSettings);
+  collectStartupGarbage();
 }
 
 // Set once the bootstrap can shut down what it started; until then, nothing
