@@ -31,6 +31,8 @@ const autocannon = require('autocannon');
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICE_ENTRY = join(ROOT, 'dist', 'apps', 'proxy', 'apps', 'proxy', 'src', 'main.js');
+// As operators start it: the launcher sizes node's heap.
+const SERVICE_LAUNCHER = join(ROOT, 'bin', 'dind-service');
 const CLI = '/usr/bin/docker';
 const MiB = 1024 * 1024;
 const API = '/v1.41';
@@ -201,12 +203,13 @@ async function startStack() {
     DOCKERD_STOP_TIMEOUT_MS: '10000',
   };
   const profileDir = join(baseDir, 'profile');
-  // Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.
-  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: the launcher puts it on node's command line.
+  if (PROFILE) env.DIND_SERVICE_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  env.NODE = process.execPath;
   if (PROFILE) mkdirSync(profileDir);
   const serviceLog = join(baseDir, 'service.log');
   const logFd = openSync(serviceLog, 'a');
-  const service = spawn(process.execPath, [...nodeArgs, SERVICE_ENTRY], { env, stdio: ['ignore', logFd, logFd], detached: true });
+  const service = spawn(SERVICE_LAUNCHER, [], { env, stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
   service.unref();
   started.servicePid = service.pid;

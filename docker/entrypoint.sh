@@ -5,7 +5,7 @@
 set -eu
 
 say() { echo "dind-entrypoint: $*" >&2; }
-SERVICE="/usr/local/bin/node /opt/dind-service/dist/apps/proxy/apps/proxy/src/main.js"
+SERVICE="/opt/dind-service/bin/dind-service"
 
 # Sidecar mode: another container runs dockerd; the proxy needs no privileges
 # and no cgroup or mount set-up.

@@ -281,7 +281,7 @@ describe('deploy/kubernetes/sidecar: only dockerd is privileged', () => {
   });
 
   it("the proxy starts the service the way the image's entrypoint does, minus the privileged set-up", () => {
-    const script = proxy.command?.find((arg) => arg.endsWith('.js'));
+    const script = proxy.command?.find((arg) => arg.endsWith('/bin/dind-service'));
     expect(script).toBeDefined();
     expect(readFileSync(join(repoRoot, 'docker', 'entrypoint.sh'), 'utf8')).toContain(script);
   });

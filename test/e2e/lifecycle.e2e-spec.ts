@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server, connect } from 'node:net';
 import { join } from 'node:path';
 import { e2eState } from '../support/e2e-state';
-import { freePort, SERVICE_ENTRY } from '../support/global-setup';
+import { freePort, LAUNCHER_ENV, SERVICE_LAUNCHER } from '../support/global-setup';
 import { processesMentioning } from '../support/leftovers';
 
 // Start-up failures end with nothing left running, and configuration that would
@@ -16,8 +16,9 @@ const state = e2eState();
 async function outcome(env: Record<string, string>): Promise<{ code: number | null; output: string; runDir: string }> {
   const dir = mkdtempSync(join(state.baseDir, 'lifecycle-'));
   const runDir = join(dir, 'run');
-  const child = spawn(process.execPath, [SERVICE_ENTRY], {
+  const child = spawn(SERVICE_LAUNCHER, [], {
     env: {
+      ...LAUNCHER_ENV,
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOST: '127.0.0.1',
       ADMIN_HOST: '127.0.0.1',

@@ -12,6 +12,9 @@ import { processesMentioning } from './leftovers';
 import { daemonNetworkTracesPresent, forwardPolicy } from './daemon-network-traces';
 
 export const SERVICE_ENTRY = join(__dirname, '..', '..', 'dist', 'apps', 'proxy', 'apps', 'proxy', 'src', 'main.js');
+/** The service as operators start it: the launcher sizes node's heap; NODE makes it run this test's node. */
+export const SERVICE_LAUNCHER = join(__dirname, '..', '..', 'bin', 'dind-service');
+export const LAUNCHER_ENV = { NODE: process.execPath };
 const CLIS = ['/usr/bin/docker', '/usr/local/bin/docker'].filter((cli) => existsSync(cli));
 
 export function freePort(): Promise<number> {
@@ -37,7 +40,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 /** Starts the built service detached (it outlives this process), waits until ready, returns its pid. */
 export async function startService(env: Record<string, string>, log: string, adminUrl: string): Promise<number> {
   const logFd = openSync(log, 'a');
-  const service = spawn(process.execPath, [SERVICE_ENTRY], { env: { ...process.env, ...env }, stdio: ['ignore', logFd, logFd], detached: true });
+  const service = spawn(SERVICE_LAUNCHER, [], { env: { ...process.env, ...LAUNCHER_ENV, ...env }, stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
   service.unref();
   await waitFor(`service ready (log: ${log})`, () => isReady(adminUrl), 90_000);

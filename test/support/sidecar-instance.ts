@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { E2eState } from './e2e-state';
-import { freePort, isReady, SERVICE_ENTRY, startService } from './global-setup';
+import { freePort, isReady, LAUNCHER_ENV, SERVICE_LAUNCHER, startService } from './global-setup';
 import { isAlive } from './leftovers';
 
 /**
@@ -67,8 +67,8 @@ export async function startupOutcome(state: E2eState, policyYaml: string): Promi
   const [apiPort, adminPort] = [await freePort(), await freePort()];
   const log = join(dir, 'service.log');
   const logFd = openSync(log, 'a');
-  const child = spawn(process.execPath, [SERVICE_ENTRY], {
-    env: { ...process.env, ...sidecarEnv(state, dir, policyFile, apiPort, adminPort) },
+  const child = spawn(SERVICE_LAUNCHER, [], {
+    env: { ...process.env, ...LAUNCHER_ENV, ...sidecarEnv(state, dir, policyFile, apiPort, adminPort) },
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
