@@ -58,4 +58,20 @@ describe('DaemonSideChecks', () => {
   it('in dry-run forwards the request with the refusal as its would-be denial', async () => {
     expect(await checks(true).settle(withTarget)).toEqual({ ...withTarget, wouldDeny: refused });
   });
+  it('asks its questions together, and reports the first refusal in its fixed order whichever answers first', async () => {
+    const started: string[] = [];
+    const slowVolumes = {
+      check: jest.fn(async () => {
+        started.push('volumes');
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        started.push('volumes answered');
+        return bindVolume;
+      }),
+    } as unknown as VolumeReferenceChecker;
+    const quickCount = { check: jest.fn(async () => (started.push('count'), full)) } as unknown as ContainerCountChecker;
+    const together = new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: RESTRICTED }), dial, containers, quickCount, slowVolumes, networks);
+    const create = allowed({ containerCount: { adds: 'container' }, volumeReferences: [{ field: 'HostConfig.Binds[0]', value: 'v:/data', name: 'v' }] });
+    expect(await together.settle(create)).toBe(bindVolume);
+    expect(started).toEqual(['volumes', 'count', 'volumes answered']);
+  });
 });

@@ -27,12 +27,17 @@ export class DaemonSideChecks {
 
   /** The decision to forward (in dry-run, with the would-be denial), or the denial. */
   async settle(decision: AllowedRequest): Promise<AllowedRequest | PolicyDenial> {
-    const denial =
-      (decision.dialTargets?.length ? await this.dialTargets.check(decision.dialTargets) : undefined) ??
-      (decision.containerReferences?.length ? await this.containerReferences.check(decision.containerReferences) : undefined) ??
-      (decision.volumeReferences?.length ? await this.volumeReferences.check(decision.volumeReferences) : undefined) ??
-      (decision.networkReferences?.length ? await this.networkReferences.check(decision.networkReferences) : undefined) ??
-      (decision.containerCount ? await this.containerCount.check(decision.containerCount) : undefined);
+    // Independent questions to the daemon and DNS, asked together: a create
+    // that names volumes and networks waits for the slowest, not for the sum.
+    // The first denial in this fixed order is the one reported.
+    const answers = await Promise.all([
+      decision.dialTargets?.length ? this.dialTargets.check(decision.dialTargets) : undefined,
+      decision.containerReferences?.length ? this.containerReferences.check(decision.containerReferences) : undefined,
+      decision.volumeReferences?.length ? this.volumeReferences.check(decision.volumeReferences) : undefined,
+      decision.networkReferences?.length ? this.networkReferences.check(decision.networkReferences) : undefined,
+      decision.containerCount ? this.containerCount.check(decision.containerCount) : undefined,
+    ]);
+    const denial = answers.find((answer) => answer !== undefined);
     if (!denial) return decision;
     if (!forwardsInDryRun(this.policy.policyOptions, denial)) return denial;
     return decision.wouldDeny ? decision : { ...decision, wouldDeny: denial };
