@@ -25,7 +25,6 @@ import { tlsSourceOf } from './config/tls-settings';
 import { DindCertificates } from './tls/dind-certificates';
 import { OpensslRunner } from './tls/openssl.runner';
 import { serverNames } from './tls/server-names';
-import { collectStartupGarbage } from './startup-garbage';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -149,7 +148,6 @@ async function bootstrap(): Promise<void> {
   await networks.refresh();
   networks.start();
   await listeners.listen(listenerSettings);
-  collectStartupGarbage();
 }
 
 // Set once the bootstrap can shut down what it started; until then, nothing
