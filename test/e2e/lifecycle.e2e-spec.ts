@@ -136,3 +136,47 @@ describe('start-up failures leave nothing behind', () => {
     for (const daemon of daemons) expect(environ(daemon.pid).filter((line) => line.startsWith('ADMIN_TOKEN='))).toEqual([]);
   });
 });
+
+describe('a log reader that goes away', () => {
+  it('does not stop the service: it becomes ready, serves, and stops on SIGTERM with nothing left running', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'lifecycle-'));
+    const runDir = join(dir, 'run');
+    const adminPort = await freePort();
+    const child = spawn(SERVICE_LAUNCHER, [], {
+      env: {
+        ...LAUNCHER_ENV,
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOST: '127.0.0.1',
+        ADMIN_HOST: '127.0.0.1',
+        ADMIN_PORT: String(adminPort),
+        PORT: String(await freePort()),
+        SOCKET_PATH: '',
+        DOCKER_DATA_ROOT: join(dir, 'data'),
+        DOCKERD_RUN_DIR: runDir,
+        DATA_DIR: join(dir, 'state'),
+        DOCKERD_ARGS: '--bridge=none --iptables=false',
+        LOG_FORMAT: 'text',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const within = <T>(ms: number, what: Promise<T>) => Promise.race([what, new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms))]);
+    try {
+      // The reader takes the first lines and leaves: every later write meets a closed pipe.
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      child.stdout.destroy();
+      child.stderr.destroy();
+      let ready = false;
+      for (let i = 0; i < 60 && !ready; i++) {
+        ready = await within(1000, fetch(`http://127.0.0.1:${adminPort}/ready`).then((r) => r.status === 200, () => false)) === true;
+        if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(ready).toBe(true);
+      child.kill('SIGTERM');
+      expect(await within(30_000, exited)).toBe(0);
+      expect(processesMentioning(runDir)).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});

@@ -160,4 +160,9 @@ const fail = (error: unknown) => {
 };
 process.on('unhandledRejection', fail);
 process.on('uncaughtException', fail);
+// Logs are best effort; the audit log is the durable record. A log reader that
+// goes away (a closed pipe) left every write failing with EPIPE: each failure
+// was an uncaught exception whose report failed again, and the service spun at
+// full CPU without ever finishing start-up or shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 bootstrap().catch(fail);
