@@ -7,6 +7,8 @@ import { isEmptyString } from '../rules/field-rule';
 import { bodyValidator } from './body-validator';
 import { settleResourceDefaults } from './resource-defaults';
 import { ValidationInput } from './validation-input';
+import { labelBody } from '../ownership/owner-label';
+import { PolicyDenial } from '../policy-denial';
 
 /**
  * States the safe value where "absent" would not be safe:
@@ -27,6 +29,29 @@ function settleDefaults(body: Record<string, unknown>, input: ValidationInput): 
   settleResourceDefaults(body.HostConfig as Record<string, unknown>, input.context.options.resources);
 }
 
+/**
+ * Ownership mode: the container, and the volumes its `Mounts` make (an
+ * anonymous one is created by the daemon with the mount's
+ * VolumeOptions.Labels; a named one the proxy creates with the same labels
+ * when it is missing), carry the owner label. Anonymous volumes of `Binds`
+ * and `Volumes` get no labels from the daemon: they stay unowned.
+ */
+function labelContainerCreate(body: Record<string, unknown>, owner: string): PolicyDenial | undefined {
+  const forged = labelBody(body, 'Labels', owner);
+  if (forged) return forged;
+  const mounts = (body.HostConfig as Record<string, unknown> | undefined)?.Mounts;
+  if (!Array.isArray(mounts)) return undefined;
+  for (const [index, mount] of mounts.entries()) {
+    if (mount === null || typeof mount !== 'object' || (mount as Record<string, unknown>).Type !== 'volume') continue;
+    const entry = mount as Record<string, unknown>;
+    const options = entry.VolumeOptions !== null && typeof entry.VolumeOptions === 'object' ? { ...(entry.VolumeOptions as Record<string, unknown>) } : {};
+    const denial = labelBody(options, 'Labels', owner);
+    if (denial) return { ...denial, field: `HostConfig.Mounts[${index}].VolumeOptions.${denial.field}` };
+    entry.VolumeOptions = options;
+  }
+  return undefined;
+}
+
 export const validateContainerCreate = bodyValidator({
   kind: 'containerCreate',
   ruleSets: [
@@ -37,4 +62,7 @@ export const validateContainerCreate = bodyValidator({
   references: containerReferencesOfCreate,
   volumes: volumeReferencesOfCreate,
   networks: networkReferencesOfCreate,
+  labelOwned: labelContainerCreate,
+  // Another client's image is theirs; an image the daemon does not have is pulled by the CLI.
+  owned: (body, owner) => (typeof body.Image === 'string' && body.Image !== '' ? [{ kind: 'image', ref: body.Image, field: 'Image', owner, ifMissing: 'go-on' }] : []),
 });
