@@ -5,6 +5,7 @@ import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DOCKER_POLICY } from './docker-api.tokens';
 import { NetworkReferenceChecker } from './network-reference.checker';
+import { OwnershipChecker } from './ownership.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 
 /**
@@ -23,16 +24,24 @@ export class DaemonSideChecks {
     private readonly containerCount: ContainerCountChecker,
     private readonly volumeReferences: VolumeReferenceChecker,
     private readonly networkReferences: NetworkReferenceChecker,
+    private readonly ownership: OwnershipChecker,
   ) {}
 
   /** The decision to forward (in dry-run, with the would-be denial), or the denial. */
   async settle(decision: AllowedRequest): Promise<AllowedRequest | PolicyDenial> {
+    // In ownership mode the volume check creates a missing named volume with
+    // the owner label (the daemon would create it unlabelled): it comes last,
+    // after every other check has passed.
+    const volumesLast = decision.volumeReferences?.some((reference) => reference.owner !== undefined) ?? false;
+    const volumes = async () => (decision.volumeReferences?.length ? await this.volumeReferences.check(decision.volumeReferences) : undefined);
     const denial =
+      (decision.ownedObjects?.length ? await this.ownership.check(decision.ownedObjects) : undefined) ??
       (decision.dialTargets?.length ? await this.dialTargets.check(decision.dialTargets) : undefined) ??
       (decision.containerReferences?.length ? await this.containerReferences.check(decision.containerReferences) : undefined) ??
-      (decision.volumeReferences?.length ? await this.volumeReferences.check(decision.volumeReferences) : undefined) ??
+      (volumesLast ? undefined : await volumes()) ??
       (decision.networkReferences?.length ? await this.networkReferences.check(decision.networkReferences) : undefined) ??
-      (decision.containerCount ? await this.containerCount.check(decision.containerCount) : undefined);
+      (decision.containerCount ? await this.containerCount.check(decision.containerCount) : undefined) ??
+      (volumesLast ? await volumes() : undefined);
     if (!denial) return decision;
     if (!forwardsInDryRun(this.policy.policyOptions, denial)) return denial;
     return decision.wouldDeny ? decision : { ...decision, wouldDeny: denial };

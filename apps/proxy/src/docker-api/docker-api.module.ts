@@ -10,6 +10,7 @@ import { AdmissionGate } from './admission-gate';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { DenialReporter } from './denial-reporter';
 import { NetworkReferenceChecker } from './network-reference.checker';
+import { OwnershipChecker } from './ownership.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { DockerPolicyGuard } from './docker-policy.guard';
@@ -53,6 +54,7 @@ export class DockerApiModule {
         ContainerCountChecker,
         VolumeReferenceChecker,
         NetworkReferenceChecker,
+        OwnershipChecker,
         DaemonSideChecks,
         DenialReporter,
         AdmissionGate,

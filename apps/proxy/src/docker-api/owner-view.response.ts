@@ -1,0 +1,48 @@
+import { OwnerView, ownerVisible } from '@dind/policy';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { dockerErrorBody, sendDockerError } from './docker-error.response';
+
+/**
+ * A list is read whole before it is narrowed, so it is bounded: a daemon with
+ * more objects than this answers an error rather than an unfiltered list.
+ */
+export const MAX_OWNER_VIEW_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Ownership mode: sends the daemon's list answer narrowed to what the
+ * requester may see (`ownerVisible`). An error answer passes as it is (it
+ * lists nothing); an answer that cannot be read or is too large is not passed
+ * at all (fail closed).
+ */
+export async function sendOwnerView(
+  proxyRes: IncomingMessage,
+  res: ServerResponse,
+  { view, owner }: { readonly view: OwnerView; readonly owner: string },
+  counted: (bytes: number) => void,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of proxyRes) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_OWNER_VIEW_BYTES) {
+      proxyRes.destroy();
+      return sendDockerError(res, 502, dockerErrorBody(`dind-service: the daemon's answer is larger than ${MAX_OWNER_VIEW_BYTES} bytes and cannot be filtered by owner; narrow it with filters`));
+    }
+    chunks.push(chunk as Buffer);
+  }
+  let body = Buffer.concat(chunks);
+  counted(body.length);
+  if (proxyRes.statusCode === 200) {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(body.toString('utf8'));
+    } catch {
+      return sendDockerError(res, 502, dockerErrorBody("dind-service: the daemon's answer could not be read to filter it by owner"));
+    }
+    body = Buffer.from(JSON.stringify(ownerVisible(view, answer, owner)));
+  }
+  const headers = { ...proxyRes.headers, 'content-length': String(body.length) };
+  delete headers['transfer-encoding'];
+  res.writeHead(proxyRes.statusCode ?? 502, headers);
+  res.end(body);
+}
