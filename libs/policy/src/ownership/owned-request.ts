@@ -36,9 +36,25 @@ export function ownedRequest(
       if (ref !== undefined && ref !== '') ownedObjects.push({ kind, ref, field: field === 'path' ? `path.${'id' in params ? 'id' : 'name'}` : field, owner, ifMissing: 'not-found', ...(mustOwn ? { mustOwn } : {}) });
     }
   }
+  for (const name of route.namesImage ?? []) ownedObjects.push(...namedImages(name, query, owner));
   if (route.ownerList === undefined) return { kept, ownedObjects };
   if (route.ownerList !== 'filters') return { kept, ownedObjects, ownerView: { view: route.ownerList, owner } };
   const filters = withOwnerFilter(query.get('filters')?.[0], owner);
   if (typeof filters !== 'string') return filters;
   return { kept: [...kept.filter(([key]) => key !== 'filters'), ['filters', filters]], ownedObjects };
+}
+
+/**
+ * The image names a request points at its result. A name that exists and holds
+ * another client's image is refused (the daemon would move it); a new name or
+ * one on a shared image may be taken.
+ */
+function namedImages(parameter: 'repo' | 'fromImage' | 't', query: ReadonlyMap<string, readonly string[]>, owner: string): OwnedObject[] {
+  const named = (ref: string, field: string): OwnedObject => ({ kind: 'image', ref, field, owner, ifMissing: 'go-on' });
+  if (parameter === 't') return (query.get('t') ?? []).filter((tag) => tag !== '').map((tag) => named(tag, 'query.t'));
+  const repo = query.get(parameter)?.[0];
+  if (!repo) return [];
+  const tag = query.get('tag')?.[0];
+  // The daemon names `repo` with `tag`, or `latest` when neither says otherwise; inspect resolves it alike.
+  return [named(tag ? `${repo}:${tag}` : repo, `query.${parameter}`)];
 }

@@ -127,6 +127,11 @@ describe('ownership mode', () => {
       ['POST', '/v1.41/commit?container=web', undefined, [{ kind: 'container', ref: 'web', field: 'query.container' }]],
       ['POST', '/v1.41/containers/create', { Image: 'app:1' }, [{ kind: 'image', ref: 'app:1', field: 'Image', ifMissing: 'go-on' }]],
       ['POST', '/v1.41/networks/app/connect', { Container: 'web' }, [{ kind: 'network', ref: 'app', field: 'path.id' }, { kind: 'container', ref: 'web', field: 'Container' }]],
+      // Names are global: a name that holds another client's image is not taken from it.
+      ['POST', '/v1.41/images/app:1/tag?repo=team/app&tag=2', undefined, [{ kind: 'image', ref: 'app:1', field: 'path.name' }, { kind: 'image', ref: 'team/app:2', field: 'query.repo', ifMissing: 'go-on' }]],
+      ['POST', '/v1.41/commit?container=web&repo=team/app', undefined, [{ kind: 'container', ref: 'web', field: 'query.container' }, { kind: 'image', ref: 'team/app', field: 'query.repo', ifMissing: 'go-on' }]],
+      ['POST', '/v1.41/build?t=a:1&t=b', undefined, [{ kind: 'image', ref: 'a:1', field: 'query.t', ifMissing: 'go-on' }, { kind: 'image', ref: 'b', field: 'query.t', ifMissing: 'go-on' }]],
+      ['POST', '/v1.41/images/create?fromSrc=-&repo=imported&tag=1', undefined, [{ kind: 'image', ref: 'imported:1', field: 'query.repo', ifMissing: 'go-on' }]],
     ])('%s %s', (method, url, body, objects) => {
       const decision = allowed(decide(owning, method, url, body));
       expect(decision.ownedObjects).toEqual(objects.map((object) => ({ owner: ME, ifMissing: 'not-found', ...(object as object) })));

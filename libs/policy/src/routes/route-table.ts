@@ -63,6 +63,13 @@ export interface RouteRow {
    * `filters` get the owner label, or the proxy filters the daemon's answer.
    */
   readonly ownerList?: 'filters' | OwnerView;
+  /**
+   * Ownership mode: image names the request (re)points at its result, from
+   * these query parameters (`repo`+`tag`, `fromImage`+`tag`, or each `t`).
+   * Names are global on a daemon: a name that holds another client's image
+   * may not be taken from it.
+   */
+  readonly namesImage?: ReadonlyArray<'repo' | 'fromImage' | 't'>;
 }
 
 export type QueryValidatorName = 'build' | 'buildkit' | 'imageCreate' | 'imageSearch' | 'imagePush' | 'distribution';
@@ -157,22 +164,23 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   // Images
   pass('GET', '/images/json', { ownerList: 'images' }),
   // Pull (fromImage) dials a registry; import (fromSrc) fetches a URL or reads the body.
-  validated('POST', '/images/create', 'imageCreate', 'stream', { longLived: true, bodyMediaTypes: [...CLI_RAW_BODY, 'application/json'] }),
+  validated('POST', '/images/create', 'imageCreate', 'stream', { longLived: true, bodyMediaTypes: [...CLI_RAW_BODY, 'application/json'], namesImage: ['repo', 'fromImage'] }),
   pass('GET', '/images/{name}/json', of('image')),
   pass('GET', '/images/{name}/history', of('image')),
   validated('POST', '/images/{name}/push', 'imagePush', 'stream', { longLived: true, ...of('image') }),
-  pass('POST', '/images/{name}/tag', of('image')),
+  pass('POST', '/images/{name}/tag', { ...of('image'), namesImage: ['repo'] }),
   pass('DELETE', '/images/{name}', of('image')),
   validated('GET', '/images/search', 'imageSearch', 'stream', { longLived: true }),
   pass('POST', '/images/prune', { longLived: true, ...FILTERED }),
   pass('GET', '/images/{name}/get', { longLived: true, ...of('image') }),
   pass('GET', '/images/get', { longLived: true, owns: { kind: 'image', at: 'query.names' } }),
   pass('POST', '/images/load', { longLived: true, bodyMediaTypes: TAR_BODY }),
-  validated('POST', '/commit', 'commit', 'json', { longLived: true, owns: { kind: 'container', at: 'query.container' } }),
+  validated('POST', '/commit', 'commit', 'json', { longLived: true, owns: { kind: 'container', at: 'query.container' }, namesImage: ['repo'] }),
   validated('POST', '/build', 'build', 'stream', {
     // Read by the daemon's legacy builder although the spec does not list them.
     extraQuery: ['cgroupparent', 'cpusetmems', 'isolation', 'ulimits', 'session', 'buildid', 'securityopt'],
     longLived: true,
+    namesImage: ['t'],
     bodyMediaTypes: TAR_BODY,
   }),
   pass('POST', '/build/prune', { longLived: true }),
