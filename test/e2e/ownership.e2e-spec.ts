@@ -139,6 +139,16 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     });
   });
 
+  it('narrows /system/df to the client\'s own containers and volumes (dockerode)', async () => {
+    const df = (await dockerode(dirB).df()) as { Containers: Array<{ Names: string[] }>; Volumes: Array<{ Name: string }>; Images: Array<{ RepoTags: string[] | null }> };
+    expect(df.Containers.flatMap((container) => container.Names)).not.toContain(`/${names.ctr}`);
+    expect(df.Volumes.map((volume) => volume.Name)).not.toContain(names.vol);
+    expect(df.Images.flatMap((image) => image.RepoTags ?? [])).toContain(state.image);
+    const ofA = (await dockerode(dirA).df()) as typeof df;
+    expect(ofA.Containers.flatMap((container) => container.Names)).toContain(`/${names.ctr}`);
+    expect(ofA.Volumes.map((volume) => volume.Name)).toContain(names.vol);
+  });
+
   it('answers 404 itself for a missing object, without forwarding (dockerode)', async () => {
     await expect(dockerode(dirB).getContainer('no-such-container-here').remove({ force: true })).rejects.toMatchObject({
       statusCode: 404,
