@@ -100,6 +100,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
       ['join A\'s network', () => ['--network', names.net]],
       ['--volumes-from A\'s container', () => ['--volumes-from', names.ctr]],
       ['--net container: of A\'s container', () => ['--net', `container:${names.ctr}`]],
+      ['--link A\'s container (a legacy link hands over its environment)', () => ['--link', `${names.ctr}:a`]],
     ])('cannot %s', async (_name, args) => {
       const result = await b(['run', '--rm', ...args(), state.image, 'cat', '/d/f']);
       refusedAsOwnership(result);

@@ -126,6 +126,17 @@ describe('ownership mode', () => {
       ['GET', '/v1.41/images/get?names=a&names=b', undefined, [{ kind: 'image', ref: 'a', field: 'query.names' }, { kind: 'image', ref: 'b', field: 'query.names' }]],
       ['POST', '/v1.41/commit?container=web', undefined, [{ kind: 'container', ref: 'web', field: 'query.container' }]],
       ['POST', '/v1.41/containers/create', { Image: 'app:1' }, [{ kind: 'image', ref: 'app:1', field: 'Image', ifMissing: 'go-on' }]],
+      [
+        'POST',
+        '/v1.41/containers/create',
+        { Image: 'app:1', HostConfig: { Links: ['/db:database', 'cache'] }, NetworkingConfig: { EndpointsConfig: { app: { Links: ['web:w'] } } } },
+        [
+          { kind: 'image', ref: 'app:1', field: 'Image', ifMissing: 'go-on' },
+          { kind: 'container', ref: 'db', field: 'HostConfig.Links[0]' },
+          { kind: 'container', ref: 'cache', field: 'HostConfig.Links[1]' },
+          { kind: 'container', ref: 'web', field: 'NetworkingConfig.EndpointsConfig.app.Links[0]' },
+        ],
+      ],
       ['POST', '/v1.41/networks/app/connect', { Container: 'web' }, [{ kind: 'network', ref: 'app', field: 'path.id' }, { kind: 'container', ref: 'web', field: 'Container' }]],
       // Names are global: a name that holds another client's image is not taken from it.
       ['POST', '/v1.41/images/app:1/tag?repo=team/app&tag=2', undefined, [{ kind: 'image', ref: 'app:1', field: 'path.name' }, { kind: 'image', ref: 'team/app:2', field: 'query.repo', ifMissing: 'go-on' }]],

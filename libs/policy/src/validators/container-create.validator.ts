@@ -9,6 +9,7 @@ import { settleResourceDefaults } from './resource-defaults';
 import { ValidationInput } from './validation-input';
 import { labelBody } from '../ownership/owner-label';
 import { PolicyDenial } from '../policy-denial';
+import type { OwnedObject } from '../ownership/owned-object';
 
 /**
  * States the safe value where "absent" would not be safe:
@@ -52,6 +53,31 @@ function labelContainerCreate(body: Record<string, unknown>, owner: string): Pol
   return undefined;
 }
 
+/**
+ * Ownership mode: what a create uses besides the references checked anyway.
+ * Its image (another client's image is theirs; one the daemon does not have
+ * is pulled by the CLI, so a 404 goes on). Its links: a legacy link on the
+ * default bridge hands the new container the linked one's environment
+ * variables, and an endpoint link names a container too.
+ */
+function ownedByCreate(body: Record<string, unknown>, owner: string): OwnedObject[] {
+  const owned: OwnedObject[] = [];
+  if (typeof body.Image === 'string' && body.Image !== '') owned.push({ kind: 'image', ref: body.Image, field: 'Image', owner, ifMissing: 'go-on' });
+  const linked = (links: unknown, field: string) => {
+    if (!Array.isArray(links)) return;
+    links.forEach((link, index) => {
+      // `name[:alias]`; the daemon also accepts the name with its leading slash.
+      if (typeof link === 'string' && link !== '') owned.push({ kind: 'container', ref: link.split(':')[0].replace(/^\//, ''), field: `${field}[${index}]`, owner, ifMissing: 'not-found' });
+    });
+  };
+  linked((body.HostConfig as Record<string, unknown> | null | undefined)?.Links, 'HostConfig.Links');
+  const endpoints = (body.NetworkingConfig as Record<string, unknown> | null | undefined)?.EndpointsConfig;
+  if (endpoints !== null && typeof endpoints === 'object') {
+    for (const [name, settings] of Object.entries(endpoints as Record<string, Record<string, unknown> | null>)) linked(settings?.Links, `NetworkingConfig.EndpointsConfig.${name}.Links`);
+  }
+  return owned;
+}
+
 export const validateContainerCreate = bodyValidator({
   kind: 'containerCreate',
   ruleSets: [
@@ -63,6 +89,5 @@ export const validateContainerCreate = bodyValidator({
   volumes: volumeReferencesOfCreate,
   networks: networkReferencesOfCreate,
   labelOwned: labelContainerCreate,
-  // Another client's image is theirs; an image the daemon does not have is pulled by the CLI.
-  owned: (body, owner) => (typeof body.Image === 'string' && body.Image !== '' ? [{ kind: 'image', ref: body.Image, field: 'Image', owner, ifMissing: 'go-on' }] : []),
+  owned: ownedByCreate,
 });
