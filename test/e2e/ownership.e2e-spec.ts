@@ -28,7 +28,18 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     docker(cli, instance.tcpHost, args, { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir }, timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
   const dockerode = (dir: string) =>
     new Docker({ protocol: 'https', host: '127.0.0.1', port: instance.apiPort, ca: readFileSync(join(dir, 'ca.pem')), cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) });
-  const names = { ctr: unique('own-a'), vol: unique('own-a-vol'), net: unique('own-a-net'), auto: unique('own-a-auto'), image: `dind-test/${unique('own-a-img')}`, ctrB: unique('own-b') };
+  const names = {
+    ctr: unique('own-a'),
+    vol: unique('own-a-vol'),
+    net: unique('own-a-net'),
+    auto: unique('own-a-auto'),
+    image: `dind-test/${unique('own-a-img')}`,
+    ctrB: unique('own-b'),
+    stopped: unique('own-a-stopped'),
+    spare: unique('own-a-spare'),
+    built: `dind-test/${unique('own-a-built')}`,
+  };
+  const since = Math.floor(Date.now() / 1000) - 1;
   const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
     text(await direct([kind, 'inspect', '--format', kind === 'container' || kind === 'image' ? `{{index .Config.Labels "${OWNER_LABEL}"}}` : `{{index .Labels "${OWNER_LABEL}"}}`, name]));
 
@@ -52,10 +63,10 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
   }, 180_000);
 
   afterAll(async () => {
-    await direct(['rm', '-f', '-v', names.ctr, names.ctrB]);
-    await direct(['volume', 'rm', names.vol, names.auto]);
+    await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped]);
+    await direct(['volume', 'rm', names.vol, names.auto, names.spare]);
     await direct(['network', 'rm', names.net]);
-    await direct(['rmi', '-f', names.image]);
+    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:buildkit`]);
     await instance?.stop();
   });
 
@@ -138,6 +149,51 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
       // 20.10 prints its own text for a 404; 28.x prints the message.
       expect(result.stderr).toMatch(/Error: No such container: no-such-container-here|no such container \(rule ownership\)/);
     });
+  });
+
+  it('prunes only the pruning client\'s objects', async () => {
+    const a = as(dirA);
+    const b = as(dirB);
+    expect((await a(['create', '--name', names.stopped, state.image, 'true'])).code).toBe(0);
+    expect((await a(['volume', 'create', names.spare])).code).toBe(0);
+    const ownStopped = unique('own-b-stopped');
+    expect((await b(['create', '--name', ownStopped, state.image, 'true'])).code).toBe(0);
+    expect((await b(['container', 'prune', '-f'])).code).toBe(0);
+    expect((await b(['volume', 'prune', '-f'])).code).toBe(0);
+    expect((await b(['network', 'prune', '-f'])).code).toBe(0);
+    expect((await b(['image', 'prune', '-f'])).code).toBe(0);
+    expect((await direct(['container', 'inspect', names.stopped])).code).toBe(0);
+    expect((await direct(['volume', 'inspect', names.spare])).code).toBe(0);
+    expect((await direct(['network', 'inspect', names.net])).code).toBe(0);
+    // B's own stopped container was pruned: the filter narrowed the prune, it did not stop it.
+    expect((await direct(['container', 'inspect', ownStopped])).code).not.toBe(0);
+  });
+
+  it('shows a client the events of its own objects only', async () => {
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const events = async (dir: string) => text(await as(dir)(['events', '--since', String(since), '--until', String(until), '--format', '{{.Actor.Attributes.name}}']));
+    const ofB = await events(dirB);
+    expect(ofB).not.toContain(names.ctr);
+    expect(ofB).toContain('own-b');
+    expect(await events(dirA)).toContain(names.ctr);
+  });
+
+  it.each([
+    ['classic', '0'],
+    ['BuildKit (20.10 CLI, /build?version=2)', '1'],
+  ])('labels a %s build with its owner, over a Dockerfile LABEL of the key, and refuses a --label of it', async (_name, buildkit) => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-build-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nLABEL ${OWNER_LABEL}="${B}"\nRUN echo built > /built\n`);
+    const tag = `${names.built}:${buildkit === '1' ? 'buildkit' : 'classic'}`;
+    const build = (dirOf: string, args: string[]) =>
+      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: buildkit }, timeoutMs: 120_000 });
+    const built = await build(dirA, ['-t', tag]);
+    expect(built.code).toBe(0);
+    expect(await labelOf('image', tag)).toBe(A);
+    expect(text(await as(dirB)(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n')).not.toContain(tag);
+    const forged = await build(dirB, ['--label', `${OWNER_LABEL}=${A}`, '-t', unique('dind-test/forged')]);
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toContain(`query.labels.${OWNER_LABEL}="${A}": the label ${OWNER_LABEL} is set by dind-service`);
   });
 
   it('narrows /system/df to the client\'s own containers and volumes (dockerode)', async () => {
