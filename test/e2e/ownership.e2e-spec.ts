@@ -38,6 +38,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     stopped: unique('own-a-stopped'),
     spare: unique('own-a-spare'),
     built: `dind-test/${unique('own-a-built')}`,
+    onBridge: unique('own-a-bridge'),
   };
   const since = Math.floor(Date.now() / 1000) - 1;
   const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
@@ -63,7 +64,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
   }, 180_000);
 
   afterAll(async () => {
-    await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped]);
+    await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped, names.onBridge]);
     await direct(['volume', 'rm', names.vol, names.auto, names.spare]);
     await direct(['network', 'rm', names.net]);
     await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:buildkit`]);
@@ -204,6 +205,15 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     const ofA = (await dockerode(dirA).df()) as typeof df;
     expect(ofA.Containers.flatMap((container) => container.Names)).toContain(`/${names.ctr}`);
     expect(ofA.Volumes.map((volume) => volume.Name)).toContain(names.vol);
+  });
+
+  it('hides the other client\'s containers in the inspect of a shared network', async () => {
+    expect((await as(dirA)(['run', '-d', '--name', names.onBridge, state.image, 'sleep', '120'])).code).toBe(0);
+    const attached = async (dir: string) => text(await as(dir)(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'bridge']));
+    expect(await attached(dirA)).toContain(names.onBridge);
+    expect(await attached(dirB)).not.toContain(names.onBridge);
+    // The daemon itself lists it: the proxy narrowed the answer.
+    expect(text(await direct(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'bridge']))).toContain(names.onBridge);
   });
 
   it('answers 404 itself for a missing object, without forwarding (dockerode)', async () => {

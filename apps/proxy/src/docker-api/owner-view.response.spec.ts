@@ -6,6 +6,8 @@ import { MAX_OWNER_VIEW_BYTES, sendOwnerView } from './owner-view.response';
 
 // The daemon's answer is a stream the test writes; the client is a real HTTP request.
 let daemonAnswer: { status: number; chunks: Buffer[] };
+let view: 'images' | 'network' = 'images';
+let ownContainers: () => Promise<ReadonlySet<string>> = async () => new Set();
 let counted = 0;
 let server: Server;
 let port: number;
@@ -13,7 +15,7 @@ let port: number;
 beforeAll(async () => {
   server = createServer((_req, res) => {
     const proxyRes = Object.assign(new PassThrough(), { statusCode: daemonAnswer.status, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
-    void sendOwnerView(proxyRes as unknown as IncomingMessage, res, { view: 'images', owner: 'me' }, (bytes) => (counted += bytes));
+    void sendOwnerView(proxyRes as unknown as IncomingMessage, res, { view, owner: 'me' }, (bytes) => (counted += bytes), () => ownContainers());
     for (const chunk of daemonAnswer.chunks) proxyRes.write(chunk);
     proxyRes.end();
   });
@@ -42,6 +44,23 @@ describe('sendOwnerView', () => {
     expect(status).toBe(200);
     expect((JSON.parse(body) as Array<{ Id: string }>).map((image) => image.Id)).toEqual(['a', 'c']);
     expect(counted).toBe(list.length);
+  });
+
+  it('shows a network\'s containers only when they are the requester\'s, and fails closed when it cannot list them', async () => {
+    view = 'network';
+    try {
+      daemonAnswer = { status: 200, chunks: [Buffer.from(JSON.stringify({ Name: 'bridge', Containers: { mine1: { Name: 'a' }, theirs1: { Name: 'b' } } }))] };
+      ownContainers = async () => new Set(['mine1']);
+      expect(JSON.parse((await get()).body)).toEqual({ Name: 'bridge', Containers: { mine1: { Name: 'a' } } });
+      ownContainers = async () => {
+        throw new Error('the daemon answered 500');
+      };
+      const { status, body } = await get();
+      expect(status).toBe(502);
+      expect(body).not.toContain('theirs1');
+    } finally {
+      view = 'images';
+    }
   });
 
   it('passes an error answer as it is', async () => {

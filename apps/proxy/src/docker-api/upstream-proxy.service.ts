@@ -15,7 +15,7 @@ import { DenialReporter } from './denial-reporter';
 import { DOCKER_API_OPTIONS, DOCKER_POLICY, DockerApiOptions } from './docker-api.tokens';
 import { dockerErrorBody, sendDockerError } from './docker-error.response';
 import { PolicyDeniedError } from './policy-denied.error';
-import { sendOwnerView } from './owner-view.response';
+import { ownContainerIds, sendOwnerView } from './owner-view.response';
 import { contextOf, Exchange, RequestContext, UpstreamCut } from './request-context';
 import { UpstreamPool, PoolExhaustedError } from '../upstream/upstream-pool';
 import { upstreamFraming } from '../upstream/upstream-framing';
@@ -225,7 +225,8 @@ export class UpstreamProxy implements OnModuleDestroy {
     const capture = contextOf(req).capture;
     if (decision?.ownerView) {
       const counted = (bytes: number) => this.metrics.proxiedBytes.inc({ direction: 'downstream' }, bytes);
-      void sendOwnerView(proxyRes, res, decision.ownerView, counted).catch((error: Error) => {
+      const owner = decision.ownerView.owner;
+      void sendOwnerView(proxyRes, res, decision.ownerView, counted, () => ownContainerIds(this.supervisor.upstream, owner)).catch((error: Error) => {
         this.logger.warn({ event: 'owner-view-failed', requestId: contextOf(req).requestId, error: error.message });
         res.destroy();
       });

@@ -45,6 +45,12 @@ describe('ownerVisible', () => {
     });
   });
 
+  it('shows only the requester\'s containers in a network\'s inspect (the default bridge is everyone\'s)', () => {
+    const bridge = { Name: 'bridge', Containers: { c1: { Name: 'mine' }, c2: { Name: 'theirs' } }, Options: {} };
+    expect(ownerVisible('network', bridge, ME, new Set(['c1']))).toEqual({ ...bridge, Containers: { c1: { Name: 'mine' } } });
+    expect(ownerVisible('network', bridge, ME)).toEqual({ ...bridge, Containers: {} });
+  });
+
   it.each([
     ['images', { message: 'page not found' }],
     ['system-df', []],

@@ -3,10 +3,12 @@ import { ownerStanding } from './owned-object';
 /**
  * Answers the proxy filters itself, because the daemon's filters cannot say
  * "mine or shared" (label filters only AND): the image list (own and
- * unlabelled images), the network list (own and the predefined networks) and
- * `/system/df` (own images, containers and volumes, shared images).
+ * unlabelled images), the network list (own and the predefined networks),
+ * `/system/df` (own images, containers and volumes, shared images), and one
+ * network's inspect, whose `Containers` on a shared network (the default
+ * bridge) would name every client's containers and addresses.
  */
-export type OwnerView = 'images' | 'networks' | 'system-df';
+export type OwnerView = 'images' | 'networks' | 'system-df' | 'network';
 
 type Entry = { Labels?: unknown; Name?: unknown };
 const keep = (kind: 'container' | 'volume' | 'network' | 'image', owner: string) => (entry: Entry) => {
@@ -18,9 +20,19 @@ const filtered = (list: unknown, predicate: (entry: Entry) => boolean): unknown 
 /**
  * The daemon's answer as the requester may see it. An answer of another shape
  * (an error, an unexpected type) is returned as it is: it lists nothing.
+ * `ownContainers`: the IDs of the requester's containers (only the network
+ * view reads them; none given, none shown).
  */
-export function ownerVisible(view: OwnerView, answer: unknown, owner: string): unknown {
+export function ownerVisible(view: OwnerView, answer: unknown, owner: string, ownContainers: ReadonlySet<string> = new Set()): unknown {
   switch (view) {
+    case 'network': {
+      // Keyed by container ID; the requester's IDs come from the daemon (`ownContainers`).
+      if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return answer;
+      const network = answer as Record<string, unknown>;
+      const containers = network.Containers;
+      if (containers === null || typeof containers !== 'object') return network;
+      return { ...network, Containers: Object.fromEntries(Object.entries(containers).filter(([id]) => ownContainers.has(id))) };
+    }
     case 'images':
       return filtered(answer, keep('image', owner));
     case 'networks':

@@ -218,6 +218,7 @@ describe('ownership mode', () => {
       ['/v1.41/images/json', 'images'],
       ['/v1.41/networks', 'networks'],
       ['/v1.41/system/df', 'system-df'],
+      ['/v1.41/networks/bridge', 'network'],
     ])('GET %s: the proxy narrows the answer (%s)', (url, view) => {
       expect(allowed(decide(owning, 'GET', url)).ownerView).toEqual({ view, owner: ME });
       expect(allowed(decide(plain, 'GET', url)).ownerView).toBeUndefined();

@@ -194,7 +194,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
 
   // Networks
   pass('GET', '/networks', { ownerList: 'networks' }),
-  pass('GET', '/networks/{id}', of('network')),
+  pass('GET', '/networks/{id}', { ...of('network'), ownerList: 'network' }),
   pass('DELETE', '/networks/{id}', of('network')),
   validated('POST', '/networks/create', 'networkCreate', 'json'),
   validated('POST', '/networks/{id}/connect', 'networkConnect', 'json', of('network')),
