@@ -216,6 +216,50 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect(text(await direct(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'bridge']))).toContain(names.onBridge);
   });
 
+  it('runs a docker-compose project for A (network, named volume, two services, exec, down -v), unseen by B', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-compose-'));
+    const project = unique('ownproj').replace('-', '');
+    writeFileSync(
+      join(dir, 'docker-compose.yml'),
+      [
+        "version: '3.7'",
+        'services:',
+        '  web:',
+        `    image: ${state.image}`,
+        "    command: ['sh', '-c', 'mkdir -p /www && echo compose-ok > /www/index.html && httpd -f -p 8080 -h /www']",
+        '    volumes: ["webdata:/data"]',
+        '  client:',
+        `    image: ${state.image}`,
+        "    command: ['sleep', '300']",
+        'volumes:',
+        '  webdata: {}',
+        '',
+      ].join('\n'),
+    );
+    const compose = (args: string[]) =>
+      docker('docker-compose', instance.tcpHost, ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), '-p', project, ...args], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirA }, timeoutMs: 120_000 });
+    const up = await compose(['up', '-d']);
+    expect(up.stderr).not.toContain('denied');
+    expect(up.code).toBe(0);
+    try {
+      let fetched = '';
+      for (let attempt = 0; attempt < 10 && fetched !== 'compose-ok'; attempt++) {
+        fetched = text(await compose(['exec', '-T', 'client', 'wget', '-q', '-O-', 'http://web:8080/']));
+        if (fetched !== 'compose-ok') await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(fetched).toBe('compose-ok');
+      expect(await labelOf('network', `${project}_default`)).toBe(A);
+      expect(await labelOf('volume', `${project}_webdata`)).toBe(A);
+      expect(text(await as(dirB)(['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Names}}']))).toBe('');
+    } finally {
+      const down = await compose(['down', '-v']);
+      expect(down.stderr).not.toContain('denied');
+      expect(down.code).toBe(0);
+    }
+    expect(text(await direct(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]))).toBe('');
+    expect((await direct(['volume', 'inspect', `${project}_webdata`])).code).not.toBe(0);
+  });
+
   it('answers 404 itself for a missing object, without forwarding (dockerode)', async () => {
     await expect(dockerode(dirB).getContainer('no-such-container-here').remove({ force: true })).rejects.toMatchObject({
       statusCode: 404,
