@@ -187,7 +187,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nLABEL ${OWNER_LABEL}="${B}"\nRUN echo built > /built\n`);
     const tag = `${names.built}:${buildkit === '1' ? 'buildkit' : 'classic'}`;
     const build = (dirOf: string, args: string[]) =>
-      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: buildkit }, timeoutMs: 120_000 });
+      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: buildkit }, timeoutMs: 60_000 });
     const built = await build(dirA, ['-t', tag]);
     expect(built.code).toBe(0);
     expect(await labelOf('image', tag)).toBe(A);
@@ -195,7 +195,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     const forged = await build(dirB, ['--label', `${OWNER_LABEL}=${A}`, '-t', unique('dind-test/forged')]);
     expect(forged.code).not.toBe(0);
     expect(forged.stderr).toContain(`query.labels.${OWNER_LABEL}="${A}": the label ${OWNER_LABEL} is set by dind-service`);
-  });
+  }, 150_000);
 
   it('narrows /system/df to the client\'s own containers and volumes (dockerode)', async () => {
     const df = (await dockerode(dirB).df()) as { Containers: Array<{ Names: string[] }>; Volumes: Array<{ Name: string }>; Images: Array<{ RepoTags: string[] | null }> };
