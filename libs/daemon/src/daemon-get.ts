@@ -9,8 +9,18 @@ export interface DaemonAnswer {
 
 /** A GET the service makes of the daemon on its own account (not a client's request), with a deadline. */
 export function getFromDaemon(address: UpstreamAddress, path: string, timeoutMs: number): Promise<DaemonAnswer> {
+  return askDaemon(address, 'GET', path, undefined, timeoutMs);
+}
+
+/** A POST of a JSON body the service makes of the daemon on its own account, with a deadline. */
+export function postToDaemon(address: UpstreamAddress, path: string, body: unknown, timeoutMs: number): Promise<DaemonAnswer> {
+  return askDaemon(address, 'POST', path, Buffer.from(JSON.stringify(body)), timeoutMs);
+}
+
+function askDaemon(address: UpstreamAddress, method: 'GET' | 'POST', path: string, body: Buffer | undefined, timeoutMs: number): Promise<DaemonAnswer> {
+  const headers = body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : undefined;
   return new Promise((resolve, reject) => {
-    const req = request({ ...address, path, method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
+    const req = request({ ...address, path, method, headers, timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
@@ -26,6 +36,6 @@ export function getFromDaemon(address: UpstreamAddress, path: string, timeoutMs:
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from the daemon within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }

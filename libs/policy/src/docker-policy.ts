@@ -22,6 +22,9 @@ import type { DialTarget } from './rules/dial-target';
 import { checkReferencedNetwork, NetworkReference } from './rules/network-reference';
 import { checkReferencedVolume, VolumeReference } from './rules/volume-reference';
 import { RuleContext } from './rules/field-rule';
+import { checkOwnedObject, OwnedObject } from './ownership/owned-object';
+import { ownedRequest } from './ownership/owned-request';
+import type { OwnerView } from './ownership/owner-view';
 import { BuildContextReading, ValidationInput, Validator } from './validators/validation-input';
 import { VALIDATORS } from './validators';
 
@@ -72,17 +75,31 @@ export class DockerPolicy {
 
   /** Whether a container the request borrows from (as the daemon's inspect reports it) satisfies the policy. */
   checkReferencedContainer(reference: ContainerReference, inspected: unknown): PolicyDenial | undefined {
-    return checkReferencedContainer(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+    return (
+      checkReferencedContainer(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! }) ??
+      ownedReference('container', reference, reference.ref, inspected)
+    );
   }
 
   /** Whether a named volume a request mounts (as the daemon's `GET /volumes/{name}` reports it) satisfies the policy. */
   checkReferencedVolume(reference: VolumeReference, inspected: unknown): PolicyDenial | undefined {
-    return checkReferencedVolume(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+    return (
+      checkReferencedVolume(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! }) ??
+      ownedReference('volume', reference, reference.name, inspected)
+    );
   }
 
   /** Whether the network a reference resolves to (the daemon's `GET /networks/{ref}` answer) may be joined. */
   checkReferencedNetwork(reference: NetworkReference, inspected: unknown): PolicyDenial | undefined {
-    return checkReferencedNetwork(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! });
+    return (
+      checkReferencedNetwork(reference, inspected, { ...this.context, apiMinor: apiMinor(AUDITED_MAX_API_VERSION)! }) ??
+      ownedReference('network', reference, reference.ref, inspected)
+    );
+  }
+
+  /** Ownership mode: whether the requester may act on an object (the daemon's inspect of it). */
+  checkOwnedObject(object: OwnedObject, inspected: unknown): PolicyDenial | undefined {
+    return checkOwnedObject(object, inspected);
   }
 
   /** Whether the daemon's containers (its `GET /containers/json?all=1` answer) leave room for what the request adds. */
@@ -134,7 +151,20 @@ export class DockerPolicy {
     if (channels) return refuse(channels);
     const checked = checkQuery(route, target.query);
     if ('rule' in checked) return refuse(checked);
-    const { query, kept } = checked;
+    const { query } = checked;
+    let kept: ReadonlyArray<readonly [string, string]> = checked.kept;
+
+    // Ownership mode: what the request acts on, and how its lists are narrowed.
+    const { ownership } = this.context.options;
+    const owner = ownership ? request.client : undefined;
+    if (ownership && !owner) return refuse(deny('policy.identity', 'ownership mode needs the client identity, which the transport did not give'));
+    let ownedObjects: readonly OwnedObject[] = [];
+    let ownerView: { readonly view: OwnerView; readonly owner: string } | undefined;
+    if (owner) {
+      const owned = ownedRequest(route, match.params, query, kept, owner);
+      if ('rule' in owned) return refuse(owned);
+      ({ kept, ownedObjects, ownerView } = owned);
+    }
 
     let body: unknown;
     if (route.body === 'json') {
@@ -163,6 +193,7 @@ export class DockerPolicy {
         headers: request.headers,
         body,
         context: { ...this.context, apiMinor: apiMinor(apiVersion)! },
+        ...(owner ? { owner } : {}),
       };
       const outcome = validator(input);
       if (outcome.denial) {
@@ -171,10 +202,14 @@ export class DockerPolicy {
         wouldDeny = outcome.denial;
       }
       if (outcome.body !== undefined) forwardBody = Buffer.from(JSON.stringify(outcome.body));
-      containerReferences = outcome.containerReferences;
+      // The references a body makes must be the requester's too (ownership mode).
+      const owned = <T>(references: readonly T[] | undefined) => (owner && references ? references.map((reference) => ({ ...reference, owner })) : references);
+      containerReferences = owned(outcome.containerReferences);
       dialTargets = outcome.dialTargets;
-      volumeReferences = outcome.volumeReferences;
-      networkReferences = outcome.networkReferences;
+      volumeReferences = owned(outcome.volumeReferences);
+      networkReferences = owned(outcome.networkReferences);
+      if (outcome.ownedObjects) ownedObjects = [...ownedObjects, ...outcome.ownedObjects];
+      if (outcome.queryOverrides) kept = withOverrides(kept, outcome.queryOverrides);
       droppedFields = outcome.droppedFields;
       buildContext = outcome.buildContext;
     } else if (body !== undefined) {
@@ -200,6 +235,8 @@ export class DockerPolicy {
       networkReferences,
       containerCount: containerCountCheckOf(route, match.params),
       ...(buildContext ? { buildContext } : {}),
+      ...(ownedObjects.length > 0 ? { ownedObjects } : {}),
+      ...(ownerView ? { ownerView } : {}),
     };
   }
 }
@@ -230,6 +267,25 @@ function checkQuery(
     kept.push([key, value]);
   }
   return { query, kept };
+}
+
+/** Parameters a validator rewrote, each in place of the client's (or added). */
+function withOverrides(pairs: ReadonlyArray<readonly [string, string]>, overrides: Readonly<Record<string, string>>): Array<readonly [string, string]> {
+  return [...pairs.filter(([key]) => !(key in overrides)), ...Object.entries(overrides)];
+}
+
+/**
+ * Ownership mode: a container, volume or network a body borrows, mounts or
+ * joins must be the requester's (or shared), like one the path names.
+ */
+function ownedReference(
+  kind: 'container' | 'volume' | 'network',
+  reference: { readonly field: string; readonly owner?: string },
+  ref: string,
+  inspected: unknown,
+): PolicyDenial | undefined {
+  if (reference.owner === undefined) return undefined;
+  return checkOwnedObject({ kind, ref, field: reference.field, owner: reference.owner, ifMissing: 'not-found' }, inspected);
 }
 
 function encodeQuery(pairs: ReadonlyArray<readonly [string, string]>): string {

@@ -20,3 +20,8 @@ export type { NetworkReference } from './rules/network-reference';
 export { networkReferenceRefusal } from './rules/network-reference';
 export { dockerfileDialTargets, DockerfileRefusal } from './build/dockerfile-reader';
 export type { DockerfileReadOptions } from './build/dockerfile-reader';
+export { OWNER_LABEL } from './ownership/owner-label';
+export type { OwnedKind, OwnedObject } from './ownership/owned-object';
+export { notFoundRefusal, ownershipRefusal } from './ownership/owned-object';
+export type { OwnerView } from './ownership/owner-view';
+export { ownerVisible } from './ownership/owner-view';

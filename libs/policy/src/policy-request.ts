@@ -3,6 +3,8 @@ import type { ContainerCountCheck } from './rules/container-count';
 import type { ContainerReference } from './rules/container-reference';
 import type { DialTarget } from './rules/dial-target';
 import type { NetworkReference } from './rules/network-reference';
+import type { OwnedObject } from './ownership/owned-object';
+import type { OwnerView } from './ownership/owner-view';
 import type { VolumeReference } from './rules/volume-reference';
 import { RouteRow } from './routes/route-table';
 import type { BuildContextReading } from './validators/validation-input';
@@ -17,6 +19,8 @@ export interface PolicyRequest {
   readonly headers: Readonly<Record<string, HeaderValue>>;
   /** Present only for routes whose body is read whole (`body: 'json'`). */
   readonly body?: Buffer;
+  /** The client's identity (its name); the owner of what it creates when the `ownership` option is on. */
+  readonly client?: string;
 }
 
 export interface AllowedRequest {
@@ -44,6 +48,10 @@ export interface AllowedRequest {
   readonly containerCount?: ContainerCountCheck;
   /** A classic build whose context is the body: the transport reads its Dockerfile with these as it streams. */
   readonly buildContext?: BuildContextReading;
+  /** Ownership mode: objects the request acts on or uses; the transport inspects each and asks `checkOwnedObject`. */
+  readonly ownedObjects?: readonly OwnedObject[];
+  /** Ownership mode: the daemon's answer is a list the transport narrows with `ownerVisible` before the client sees it. */
+  readonly ownerView?: { readonly view: OwnerView; readonly owner: string };
 }
 
 export interface DeniedRequest {

@@ -5,6 +5,7 @@ import { DaemonSideChecks } from './daemon-side.checks';
 import { DenialReporter } from './denial-reporter';
 import { Exchange } from './request-context';
 import { DOCKER_POLICY } from '../core/core.tokens';
+import { clientIdentityOf } from '../identity/client-identity';
 
 /** A request as the gate reads it; each transport says how its body is read. */
 export interface GateRequest extends Exchange {
@@ -67,7 +68,8 @@ export class AdmissionGate {
       if (!Buffer.isBuffer(read)) return refused(read);
       body = read;
     }
-    const decided = this.policy.decide({ method, url, headers: request.headers, body }, resolved);
+    const client = clientIdentityOf(request.socket).name;
+    const decided = this.policy.decide({ method, url, headers: request.headers, body, client }, resolved);
     if (!decided.allowed) return refused(decided.denial, decided.route, decided.apiVersion);
     const decision = await this.daemonSide.settle(decided);
     if ('rule' in decision) return refused(decision, decided.route, decided.apiVersion);

@@ -4,6 +4,7 @@ import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { NetworkReferenceChecker } from './network-reference.checker';
+import { OwnershipChecker } from './ownership.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 
 const refused = deny('remote-address', 'vm resolves to 127.0.0.1', 'query.fromImage', 'vm:5000/x');
@@ -15,8 +16,10 @@ const bindVolume = deny('volume-reference', 'volume "v" exists with DriverOpts={
 const volumes = { check: jest.fn(async () => bindVolume) } as unknown as VolumeReferenceChecker;
 const hostNetwork = deny('network-reference', 'network "0a1b" resolves to "host"', 'path.id', '0a1b');
 const networks = { check: jest.fn(async () => hostNetwork) } as unknown as NetworkReferenceChecker;
+const notMine = deny('ownership', 'container "web" belongs to another client', 'path.id', 'web');
+const ownership = { check: jest.fn(async () => notMine) } as unknown as OwnershipChecker;
 const checks = (dryRun: boolean) =>
-  new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun } }), dial, containers, count, volumes, networks);
+  new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, dryRun } }), dial, containers, count, volumes, networks, ownership);
 const allowed = (extra: Partial<AllowedRequest> = {}) => ({ allowed: true, upstreamUrl: '/v1.41/images/create', params: {}, apiVersion: '1.41', ...extra }) as AllowedRequest;
 const withTarget = allowed({ dialTargets: [{ field: 'query.fromImage', value: 'vm:5000/x', host: 'vm:5000' }] });
 
@@ -31,6 +34,21 @@ describe('DaemonSideChecks', () => {
     expect(count.check).not.toHaveBeenCalled();
     expect(volumes.check).not.toHaveBeenCalled();
     expect(networks.check).not.toHaveBeenCalled();
+    expect(ownership.check).not.toHaveBeenCalled();
+  });
+
+  it('checks the owner of the objects a request acts on, and reports its refusal before any other', async () => {
+    const object = { kind: 'container', ref: 'web', field: 'path.id', owner: '10.0.0.5', ifMissing: 'not-found' } as const;
+    // The dial check refuses too (and is asked alongside): the owner's refusal is the one the client sees.
+    expect(await checks(false).settle(allowed({ ownedObjects: [object], dialTargets: withTarget.dialTargets }))).toBe(notMine);
+    expect(ownership.check).toHaveBeenCalledWith([object]);
+  });
+
+  it('in ownership mode creates volumes last: a refusal of the networks or the count leaves no volume behind', async () => {
+    const reference = { field: 'HostConfig.Binds[0]', value: 'v:/data', name: 'v', owner: '10.0.0.5' };
+    const create = allowed({ volumeReferences: [reference], networkReferences: [{ field: 'path.id', value: '0a1b', ref: '0a1b' }] });
+    expect(await checks(false).settle(create)).toBe(hostNetwork);
+    expect(volumes.check).not.toHaveBeenCalled();
   });
 
   it('inspects the named volumes a request mounts, and answers their refusal', async () => {
@@ -69,7 +87,7 @@ describe('DaemonSideChecks', () => {
       }),
     } as unknown as VolumeReferenceChecker;
     const quickCount = { check: jest.fn(async () => (started.push('count'), full)) } as unknown as ContainerCountChecker;
-    const together = new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: RESTRICTED }), dial, containers, quickCount, slowVolumes, networks);
+    const together = new DaemonSideChecks(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: RESTRICTED }), dial, containers, quickCount, slowVolumes, networks, ownership);
     const create = allowed({ containerCount: { adds: 'container' }, volumeReferences: [{ field: 'HostConfig.Binds[0]', value: 'v:/data', name: 'v' }] });
     expect(await together.settle(create)).toBe(bindVolume);
     expect(started).toEqual(['volumes', 'count', 'volumes answered']);

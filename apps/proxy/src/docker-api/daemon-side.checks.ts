@@ -5,6 +5,7 @@ import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
 import { DOCKER_POLICY } from '../core/core.tokens';
 import { NetworkReferenceChecker } from './network-reference.checker';
+import { OwnershipChecker } from './ownership.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 
 /**
@@ -23,21 +24,28 @@ export class DaemonSideChecks {
     private readonly containerCount: ContainerCountChecker,
     private readonly volumeReferences: VolumeReferenceChecker,
     private readonly networkReferences: NetworkReferenceChecker,
+    private readonly ownership: OwnershipChecker,
   ) {}
 
   /** The decision to forward (in dry-run, with the would-be denial), or the denial. */
   async settle(decision: AllowedRequest): Promise<AllowedRequest | PolicyDenial> {
     // Independent questions to the daemon and DNS, asked together: a create
     // that names volumes and networks waits for the slowest, not for the sum.
-    // The first denial in this fixed order is the one reported.
+    // The first denial in this fixed order is the one reported. In ownership
+    // mode the volume check creates a missing named volume with the owner
+    // label (the daemon would create it unlabelled): it comes last, once
+    // every other check has passed.
+    const volumesLast = decision.volumeReferences?.some((reference) => reference.owner !== undefined) ?? false;
+    const volumes = () => (decision.volumeReferences?.length ? this.volumeReferences.check(decision.volumeReferences) : undefined);
     const answers = await Promise.all([
+      decision.ownedObjects?.length ? this.ownership.check(decision.ownedObjects) : undefined,
       decision.dialTargets?.length ? this.dialTargets.check(decision.dialTargets) : undefined,
       decision.containerReferences?.length ? this.containerReferences.check(decision.containerReferences) : undefined,
-      decision.volumeReferences?.length ? this.volumeReferences.check(decision.volumeReferences) : undefined,
+      volumesLast ? undefined : volumes(),
       decision.networkReferences?.length ? this.networkReferences.check(decision.networkReferences) : undefined,
       decision.containerCount ? this.containerCount.check(decision.containerCount) : undefined,
     ]);
-    const denial = answers.find((answer) => answer !== undefined);
+    const denial = answers.find((answer) => answer !== undefined) ?? (volumesLast ? await volumes() : undefined);
     if (!denial) return decision;
     if (!forwardsInDryRun(this.policy.policyOptions, denial)) return denial;
     return decision.wouldDeny ? decision : { ...decision, wouldDeny: denial };

@@ -6,6 +6,7 @@ import { AdmissionGate } from './admission-gate';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { DenialReporter } from './denial-reporter';
 import { NetworkReferenceChecker } from './network-reference.checker';
+import { OwnershipChecker } from './ownership.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
 import { AppConfig } from '../config/app-config';
@@ -31,6 +32,7 @@ export class DockerApiModule {
         ContainerCountChecker,
         VolumeReferenceChecker,
         NetworkReferenceChecker,
+        OwnershipChecker,
         DaemonSideChecks,
         DenialReporter,
         AdmissionGate,

@@ -16,6 +16,7 @@ import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
 import { DOCKER_POLICY } from '../core/core.tokens';
 import { dockerErrorBody, sendDockerError } from './docker-error.response';
 import { PolicyDeniedError } from './policy-denied.error';
+import { ownContainerIds, sendOwnerView } from './owner-view.response';
 import { contextOf, Exchange, RequestContext, UpstreamCut } from './request-context';
 import { UpstreamPool, PoolExhaustedError } from '../upstream/upstream-pool';
 import { upstreamFraming } from '../upstream/upstream-framing';
@@ -94,7 +95,8 @@ export class UpstreamProxy implements OnModuleDestroy {
       this.recorder.record(allowedRecord(exchange, context.decision ?? decision, status, status < 300 ? capture?.objectId() : undefined));
     });
     context.capture = capture;
-    const selfHandleResponse = decision.route.clampResponse === 'version-body';
+    // Answers the proxy rewrites whole: the version body, and lists narrowed to their owner.
+    const selfHandleResponse = decision.route.clampResponse === 'version-body' || decision.ownerView !== undefined;
     const agent = context.pooled ? this.pool.shortAgent : this.pool.streamAgent;
     const onRequest = (upstreamRequest: ClientRequest) => {
       context.upstreamRequest = upstreamRequest;
@@ -222,6 +224,15 @@ export class UpstreamProxy implements OnModuleDestroy {
   private onResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const decision: AllowedRequest | undefined = contextOf(req).decision;
     const capture = contextOf(req).capture;
+    if (decision?.ownerView) {
+      const counted = (bytes: number) => this.metrics.proxiedBytes.inc({ direction: 'downstream' }, bytes);
+      const owner = decision.ownerView.owner;
+      void sendOwnerView(proxyRes, res, decision.ownerView, counted, () => ownContainerIds(this.supervisor.upstream, owner)).catch((error: Error) => {
+        this.logger.warn({ event: 'owner-view-failed', requestId: contextOf(req).requestId, error: error.message });
+        res.destroy();
+      });
+      return;
+    }
     if (decision?.route.clampResponse !== 'version-body') {
       proxyRes.on('data', (chunk: Buffer) => {
         this.metrics.proxiedBytes.inc({ direction: 'downstream' }, chunk.length);

@@ -18,6 +18,11 @@ describe('policy options', () => {
     expect(parsePolicyOptions({}, 'test')).toEqual(RESTRICTED);
   });
 
+  it('has ownership off by default, on when the file says so', () => {
+    expect(RESTRICTED.ownership).toBe(false);
+    expect(parsePolicyOptions({ ownership: true }, 'test').ownership).toBe(true);
+  });
+
   it.each([
     [{ allowedCapabilities: ['SYS_ADMIN'] }, /SYS_ADMIN amounts to root/],
     [{ allowedCapabilities: ['all'] }, /ALL amounts to root/],
@@ -26,6 +31,7 @@ describe('policy options', () => {
     [{ portPublishing: { enabled: true, range: [9000, 8000] } }, /first <= last/],
     [{ dryrun: true }, /dryrun: unknown option/],
     [{ hostNetwork: 'yes' }, /hostNetwork: must be true or false/],
+    [{ ownership: 'on' }, /ownership: must be true or false/],
   ])('refuses %j with a precise message', (raw, message) => {
     expect(() => parsePolicyOptions(raw, 'policy.yaml')).toThrow(message);
   });

@@ -32,6 +32,14 @@ export interface PolicyOptions {
    * query rules still apply to `/build?version=2`. Off: classic builds only.
    */
   readonly buildkitSessions: boolean;
+  /**
+   * Several clients share one daemon and must not touch each other's objects:
+   * every container, volume, network and image a client creates carries the
+   * owner label (its identity), another identity cannot see or act on it, and
+   * lists are filtered. Off by default: a single-tenant CI service has one
+   * client, and the label would only be noise there.
+   */
+  readonly ownership: boolean;
   /** Defaults and ceilings for what containers may use; on in "restricted" too. */
   readonly resources: ResourceOptions;
 }
@@ -46,6 +54,7 @@ export const RESTRICTED: PolicyOptions = {
   remoteBuildContexts: false,
   hostNetwork: false,
   buildkitSessions: true,
+  ownership: false,
   resources: RESTRICTED_RESOURCES,
 };
 
@@ -124,6 +133,7 @@ export function parsePolicyOptions(raw: unknown, source: string): PolicyOptions 
     remoteBuildContexts: bool('remoteBuildContexts'),
     hostNetwork: bool('hostNetwork'),
     buildkitSessions: bool('buildkitSessions'),
+    ownership: bool('ownership'),
     resources: parseResourceOptions(input.resources, problems),
   };
   if (problems.length > 0) throw new PolicyOptionsError(`${source}:\n  ${problems.join('\n  ')}`);

@@ -1,4 +1,6 @@
 import { BodyKindName } from './body-kind';
+import type { OwnedKind } from '../ownership/owned-object';
+import type { OwnerView } from '../ownership/owner-view';
 
 /**
  * - passthrough: cannot grant privilege; streamed to the daemon as is (after path
@@ -45,6 +47,29 @@ export interface RouteRow {
    * route expects (see `channels/request-channels.ts`).
    */
   readonly bodyMediaTypes?: readonly string[];
+  /**
+   * Ownership mode: the object the request acts on (the path's `{id}`/`{name}`,
+   * or a query parameter), inspected on the daemon and compared with the
+   * requester before forwarding.
+   */
+  readonly owns?: {
+    readonly kind: OwnedKind;
+    readonly at: 'path' | 'query.container' | 'query.names';
+    /** A shared object (a predefined network) is not enough: the request also acts on something it does not name where the proxy reads it. */
+    readonly mustOwn?: true;
+  };
+  /**
+   * Ownership mode: how a list is narrowed to the requester's objects: its
+   * `filters` get the owner label, or the proxy filters the daemon's answer.
+   */
+  readonly ownerList?: 'filters' | OwnerView;
+  /**
+   * Ownership mode: image names the request (re)points at its result, from
+   * these query parameters (`repo`+`tag`, `fromImage`+`tag`, or each `t`).
+   * Names are global on a daemon: a name that holds another client's image
+   * may not be taken from it.
+   */
+  readonly namesImage?: ReadonlyArray<'repo' | 'fromImage' | 't'>;
 }
 
 export type QueryValidatorName = 'build' | 'buildkit' | 'imageCreate' | 'imageSearch' | 'imagePush' | 'distribution';
@@ -73,6 +98,10 @@ const validated = (
   body: BodyHandling,
   extra: Partial<RouteRow> = {},
 ): RouteRow => ({ method, template, class: 'validated', validator, body, ...extra });
+// Ownership mode: the path names an object of this kind.
+const of = (kind: OwnedKind): Partial<RouteRow> => ({ owns: { kind, at: 'path' } });
+const FILTERED: Partial<RouteRow> = { ownerList: 'filters' };
+
 const denied = (method: RouteRow['method'], template: string, reason: string): RouteRow => ({
   method,
   template,
@@ -92,65 +121,66 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   pass('HEAD', '/_ping', { clampResponse: 'ping-header' }),
   pass('GET', '/version', { clampResponse: 'version-body' }),
   pass('GET', '/info'),
-  pass('GET', '/events', { longLived: true }),
-  pass('GET', '/system/df', { longLived: true }),
+  pass('GET', '/events', { longLived: true, ...FILTERED }),
+  pass('GET', '/system/df', { longLived: true, ownerList: 'system-df' }),
   validated('POST', '/auth', 'auth', 'json', { longLived: true }),
 
   // Containers
-  pass('GET', '/containers/json'),
+  pass('GET', '/containers/json', FILTERED),
   validated('POST', '/containers/create', 'containerCreate', 'json'),
-  pass('POST', '/containers/prune', { longLived: true }),
-  pass('GET', '/containers/{id}/json'),
-  pass('GET', '/containers/{id}/top'),
-  pass('GET', '/containers/{id}/logs', { longLived: true }),
-  pass('GET', '/containers/{id}/changes'),
-  pass('GET', '/containers/{id}/export', { longLived: true }),
-  pass('GET', '/containers/{id}/stats', { longLived: true }),
-  pass('POST', '/containers/{id}/resize'),
+  pass('POST', '/containers/prune', { longLived: true, ...FILTERED }),
+  pass('GET', '/containers/{id}/json', of('container')),
+  pass('GET', '/containers/{id}/top', of('container')),
+  pass('GET', '/containers/{id}/logs', { longLived: true, ...of('container') }),
+  pass('GET', '/containers/{id}/changes', of('container')),
+  pass('GET', '/containers/{id}/export', { longLived: true, ...of('container') }),
+  pass('GET', '/containers/{id}/stats', { longLived: true, ...of('container') }),
+  pass('POST', '/containers/{id}/resize', of('container')),
   // Before API 1.24 a start body carried a HostConfig; we still validate any body.
-  validated('POST', '/containers/{id}/start', 'containerStart', 'json'),
-  pass('POST', '/containers/{id}/stop', { longLived: true }),
-  pass('POST', '/containers/{id}/restart', { longLived: true }),
-  pass('POST', '/containers/{id}/kill'),
-  validated('POST', '/containers/{id}/update', 'containerUpdate', 'json'),
-  pass('POST', '/containers/{id}/rename'),
-  pass('POST', '/containers/{id}/pause'),
-  pass('POST', '/containers/{id}/unpause'),
-  pass('POST', '/containers/{id}/attach', { hijack: 'tcp', longLived: true }),
-  pass('GET', '/containers/{id}/attach/ws', { hijack: 'websocket', longLived: true }),
-  pass('POST', '/containers/{id}/wait', { longLived: true }),
-  pass('DELETE', '/containers/{id}'),
-  pass('HEAD', '/containers/{id}/archive'),
-  pass('GET', '/containers/{id}/archive', { longLived: true }),
+  validated('POST', '/containers/{id}/start', 'containerStart', 'json', of('container')),
+  pass('POST', '/containers/{id}/stop', { longLived: true, ...of('container') }),
+  pass('POST', '/containers/{id}/restart', { longLived: true, ...of('container') }),
+  pass('POST', '/containers/{id}/kill', of('container')),
+  validated('POST', '/containers/{id}/update', 'containerUpdate', 'json', of('container')),
+  pass('POST', '/containers/{id}/rename', of('container')),
+  pass('POST', '/containers/{id}/pause', of('container')),
+  pass('POST', '/containers/{id}/unpause', of('container')),
+  pass('POST', '/containers/{id}/attach', { hijack: 'tcp', longLived: true, ...of('container') }),
+  pass('GET', '/containers/{id}/attach/ws', { hijack: 'websocket', longLived: true, ...of('container') }),
+  pass('POST', '/containers/{id}/wait', { longLived: true, ...of('container') }),
+  pass('DELETE', '/containers/{id}', of('container')),
+  pass('HEAD', '/containers/{id}/archive', of('container')),
+  pass('GET', '/containers/{id}/archive', { longLived: true, ...of('container') }),
   // Extracted by the daemon inside the container's root; the daemon resolves
   // symlinks within that root.
-  pass('PUT', '/containers/{id}/archive', { longLived: true, bodyMediaTypes: CLI_RAW_BODY }),
-  validated('POST', '/containers/{id}/exec', 'execCreate', 'json'),
+  pass('PUT', '/containers/{id}/archive', { longLived: true, bodyMediaTypes: CLI_RAW_BODY, ...of('container') }),
+  validated('POST', '/containers/{id}/exec', 'execCreate', 'json', of('container')),
 
   // Exec
-  validated('POST', '/exec/{id}/start', 'execStart', 'json', { hijack: 'tcp', longLived: true }),
-  pass('POST', '/exec/{id}/resize'),
-  pass('GET', '/exec/{id}/json'),
+  validated('POST', '/exec/{id}/start', 'execStart', 'json', { hijack: 'tcp', longLived: true, ...of('exec') }),
+  pass('POST', '/exec/{id}/resize', of('exec')),
+  pass('GET', '/exec/{id}/json', of('exec')),
 
   // Images
-  pass('GET', '/images/json'),
+  pass('GET', '/images/json', { ownerList: 'images' }),
   // Pull (fromImage) dials a registry; import (fromSrc) fetches a URL or reads the body.
-  validated('POST', '/images/create', 'imageCreate', 'stream', { longLived: true, bodyMediaTypes: [...CLI_RAW_BODY, 'application/json'] }),
-  pass('GET', '/images/{name}/json'),
-  pass('GET', '/images/{name}/history'),
-  validated('POST', '/images/{name}/push', 'imagePush', 'stream', { longLived: true }),
-  pass('POST', '/images/{name}/tag'),
-  pass('DELETE', '/images/{name}'),
+  validated('POST', '/images/create', 'imageCreate', 'stream', { longLived: true, bodyMediaTypes: [...CLI_RAW_BODY, 'application/json'], namesImage: ['repo', 'fromImage'] }),
+  pass('GET', '/images/{name}/json', of('image')),
+  pass('GET', '/images/{name}/history', of('image')),
+  validated('POST', '/images/{name}/push', 'imagePush', 'stream', { longLived: true, ...of('image') }),
+  pass('POST', '/images/{name}/tag', { ...of('image'), namesImage: ['repo'] }),
+  pass('DELETE', '/images/{name}', of('image')),
   validated('GET', '/images/search', 'imageSearch', 'stream', { longLived: true }),
-  pass('POST', '/images/prune', { longLived: true }),
-  pass('GET', '/images/{name}/get', { longLived: true }),
-  pass('GET', '/images/get', { longLived: true }),
+  pass('POST', '/images/prune', { longLived: true, ...FILTERED }),
+  pass('GET', '/images/{name}/get', { longLived: true, ...of('image') }),
+  pass('GET', '/images/get', { longLived: true, owns: { kind: 'image', at: 'query.names' } }),
   pass('POST', '/images/load', { longLived: true, bodyMediaTypes: TAR_BODY }),
-  validated('POST', '/commit', 'commit', 'json', { longLived: true }),
+  validated('POST', '/commit', 'commit', 'json', { longLived: true, owns: { kind: 'container', at: 'query.container' }, namesImage: ['repo'] }),
   validated('POST', '/build', 'build', 'stream', {
     // Read by the daemon's legacy builder although the spec does not list them.
     extraQuery: ['cgroupparent', 'cpusetmems', 'isolation', 'ulimits', 'session', 'buildid', 'securityopt'],
     longLived: true,
+    namesImage: ['t'],
     bodyMediaTypes: TAR_BODY,
   }),
   pass('POST', '/build/prune', { longLived: true }),
@@ -163,21 +193,24 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   validated('GET', '/distribution/{name}/json', 'distribution', 'stream', { longLived: true }),
 
   // Networks
-  pass('GET', '/networks'),
-  pass('GET', '/networks/{id}'),
-  pass('DELETE', '/networks/{id}'),
+  pass('GET', '/networks', { ownerList: 'networks' }),
+  pass('GET', '/networks/{id}', { ...of('network'), ownerList: 'network' }),
+  pass('DELETE', '/networks/{id}', of('network')),
   validated('POST', '/networks/create', 'networkCreate', 'json'),
-  validated('POST', '/networks/{id}/connect', 'networkConnect', 'json'),
-  pass('POST', '/networks/{id}/disconnect'),
-  pass('POST', '/networks/prune', { longLived: true }),
+  validated('POST', '/networks/{id}/connect', 'networkConnect', 'json', of('network')),
+  // The body names the container, which is not read here: disconnecting
+  // another client's container from a shared network is refused by refusing
+  // the shared networks.
+  pass('POST', '/networks/{id}/disconnect', { owns: { kind: 'network', at: 'path', mustOwn: true } }),
+  pass('POST', '/networks/prune', { longLived: true, ...FILTERED }),
 
   // Volumes
-  pass('GET', '/volumes'),
+  pass('GET', '/volumes', FILTERED),
   validated('POST', '/volumes/create', 'volumeCreate', 'json'),
-  pass('GET', '/volumes/{name}'),
+  pass('GET', '/volumes/{name}', of('volume')),
   denied('PUT', '/volumes/{name}', `cluster volumes need ${SWARM}`),
-  pass('DELETE', '/volumes/{name}'),
-  pass('POST', '/volumes/prune', { longLived: true }),
+  pass('DELETE', '/volumes/{name}', of('volume')),
+  pass('POST', '/volumes/prune', { longLived: true, ...FILTERED }),
 
   // Plugins: reading the list is harmless; everything that changes plugins is not.
   pass('GET', '/plugins'),

@@ -18,6 +18,8 @@ export interface ContainerReference {
   /** The container name or ID (prefix) the daemon will resolve. */
   readonly ref: string;
   readonly purpose: 'volumes-from' | 'network' | 'pid' | 'ipc' | 'exec';
+  /** Ownership mode: the requester, who must own what is referenced (set by the policy, not the validator). */
+  readonly owner?: string;
 }
 
 const NAMESPACE_FIELDS = { network: 'NetworkMode', pid: 'PidMode', ipc: 'IpcMode' } as const;

@@ -18,6 +18,8 @@ export interface NetworkReference {
   readonly value: string;
   /** The ID, name or ID prefix the daemon resolves. */
   readonly ref: string;
+  /** Ownership mode: the requester, who must own what is referenced (set by the policy, not the validator). */
+  readonly owner?: string;
 }
 
 // containertypes.NetworkMode IsDefault/IsBridge/IsHost/IsNone/IsContainer: the

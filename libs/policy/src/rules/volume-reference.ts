@@ -18,6 +18,10 @@ export interface VolumeReference {
   readonly value: string;
   /** The volume name the daemon looks up (exact: volumes have no ID prefixes). */
   readonly name: string;
+  /** Ownership mode: the requester, who must own what is referenced (set by the policy, not the validator). */
+  readonly owner?: string;
+  /** A `Mounts` entry's `VolumeOptions.Labels`: the labels the daemon would give the volume it creates. */
+  readonly labels?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -43,7 +47,9 @@ export function volumeReferencesOfCreate(body: Record<string, unknown>): VolumeR
     mounts.forEach((entry, index) => {
       const mount = (entry ?? {}) as Record<string, unknown>;
       if (mount.Type === 'volume' && typeof mount.Source === 'string' && mount.Source !== '') {
-        found.push({ field: `HostConfig.Mounts[${index}].Source`, value: mount.Source, name: mount.Source });
+        const labels = (mount.VolumeOptions as Record<string, unknown> | null | undefined)?.Labels;
+        const reference = { field: `HostConfig.Mounts[${index}].Source`, value: mount.Source, name: mount.Source };
+        found.push(labels !== null && typeof labels === 'object' ? { ...reference, labels: labels as Record<string, unknown> } : reference);
       }
     });
   }

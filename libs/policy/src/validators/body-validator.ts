@@ -1,9 +1,10 @@
-import { deny } from '../policy-denial';
+import { deny, PolicyDenial } from '../policy-denial';
 import { DtoBodyKind } from '../routes/body-kind';
 import type { ContainerReference } from '../rules/container-reference';
 import type { NetworkReference } from '../rules/network-reference';
 import type { VolumeReference } from '../rules/volume-reference';
 import { applyRules, FieldRule } from '../rules/field-rule';
+import type { OwnedObject } from '../ownership/owned-object';
 import { dropUnmappedKeys } from '../dto/unmapped-keys';
 import { BODY_DTOS, toCanonicalPlain, validateDto } from '../dto/validate-dto';
 import { DtoClass, shapeOf } from '../dto/docker-validation.decorators';
@@ -30,6 +31,10 @@ export interface BodyValidatorSpec {
   readonly volumes?: (body: Record<string, unknown>) => VolumeReference[];
   /** Networks an accepted body attaches to. */
   readonly networks?: (body: Record<string, unknown>, input: ValidationInput) => NetworkReference[];
+  /** The body creates objects: ownership mode labels them with the owner (refusing a client's own owner label). */
+  readonly labelOwned?: (body: Record<string, unknown>, owner: string) => PolicyDenial | undefined;
+  /** Ownership mode: other objects the body names, which the requester must own (or share). */
+  readonly owned?: (body: Record<string, unknown>, owner: string) => OwnedObject[];
 }
 
 /**
@@ -58,6 +63,11 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     // sent; rules read, and the daemon gets, its plain canonical form.
     const body = toCanonicalPlain(read.value);
     spec.settle?.(body, input);
+    // First, so that what dry-run forwards is labelled too.
+    if (input.owner !== undefined && spec.labelOwned) {
+      const forged = spec.labelOwned(body, input.owner);
+      if (forged) return { denial: forged, body, droppedFields };
+    }
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
       const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
@@ -70,6 +80,8 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
     if (volumeReferences?.length) outcome.volumeReferences = volumeReferences;
     const networkReferences = spec.networks?.(body, input);
     if (networkReferences?.length) outcome.networkReferences = networkReferences;
+    const ownedObjects = input.owner === undefined ? undefined : spec.owned?.(body, input.owner);
+    if (ownedObjects?.length) outcome.ownedObjects = ownedObjects;
     if (droppedFields) outcome.droppedFields = droppedFields;
     return outcome;
   };

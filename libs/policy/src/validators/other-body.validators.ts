@@ -1,5 +1,7 @@
 import { deny } from '../policy-denial';
 import { checkImageChanges } from '../build/image-changes';
+import { forgedOwnerChange } from '../ownership/owner-changes';
+import { labelBody } from '../ownership/owner-label';
 import { CONFIG_RULES, EXEC_CREATE_RULES } from '../rules/container-create.rules';
 import { isEmptyMap } from '../rules/field-rule';
 import { RESOURCE_RULES } from '../rules/host-config.rules';
@@ -10,6 +12,8 @@ import { forbiddenHostReason, urlHostOf } from '../rules/remote-address';
 import { NETWORK_CONNECT_RULES, NETWORK_CREATE_RULES, VOLUME_CREATE_RULES } from '../rules/volume-network.rules';
 import { bodyValidator } from './body-validator';
 import { ValidationInput, ValidationOutcome } from './validation-input';
+
+const ownerLabelled = (body: Record<string, unknown>, owner: string) => labelBody(body, 'Labels', owner);
 
 /**
  * From API 1.24 the daemon refuses a start body longer than `{}`; before it, the
@@ -36,21 +40,27 @@ export const validateExecCreate = bodyValidator({
 });
 export const validateExecStart = bodyValidator({ kind: 'execStart', ruleSets: [], optional: true });
 
-const commitBody = bodyValidator({ kind: 'commit', ruleSets: [{ at: '', rules: CONFIG_RULES }], optional: true });
-/** The image config a commit writes: its body (a container Config) and its `changes` (Dockerfile lines). */
+// Without a body the daemon takes the container's own config, owner label
+// included (the container is the requester's: its ownership is checked); with
+// one, the body's labels win over the container's (moby daemon/commit.go
+// merge), so the body gets the owner label.
+const commitBody = bodyValidator({ kind: 'commit', ruleSets: [{ at: '', rules: CONFIG_RULES }], optional: true, labelOwned: ownerLabelled });
+/** The image config a commit writes: its body (a container Config) and its `changes` (Dockerfile lines, applied after the body). */
 export function validateCommit(input: ValidationInput): ValidationOutcome {
   const outcome = commitBody(input);
   if (outcome.denial) return outcome;
-  const denial = checkImageChanges(input.query.get('changes'));
+  const denial = checkImageChanges(input.query.get('changes')) ?? (input.owner === undefined ? undefined : forgedOwnerChange(input.query.get('changes')));
   return denial ? { ...outcome, denial } : outcome;
 }
-export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }] });
-export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', ruleSets: [{ at: '', rules: NETWORK_CREATE_RULES }] });
+export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }], labelOwned: ownerLabelled });
+export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', ruleSets: [{ at: '', rules: NETWORK_CREATE_RULES }], labelOwned: ownerLabelled });
 
 const connectBody = bodyValidator({
   kind: 'networkConnect',
   ruleSets: [{ at: '', rules: NETWORK_CONNECT_RULES }],
   networks: (body, input) => networkReferencesOfConnect(input.params.id, body),
+  // The container connected must be the requester's too, not only the network.
+  owned: (body, owner) => (typeof body.Container === 'string' ? [{ kind: 'container', ref: body.Container, field: 'Container', owner, ifMissing: 'not-found' }] : []),
 });
 export function validateNetworkConnect(input: ValidationInput): ValidationOutcome {
   if (isHostNetworkRef(input.params.id, input.context.hostNetworkIds())) {

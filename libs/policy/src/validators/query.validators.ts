@@ -5,6 +5,8 @@ import { deny, PolicyDenial } from '../policy-denial';
 import type { DialTarget } from '../rules/dial-target';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
 import { validateBuildStep } from './build-step.validator';
+import { ownerLabelledBuildLabels } from '../ownership/build-labels';
+import { forgedOwnerChange } from '../ownership/owner-changes';
 import { ValidationInput, ValidationOutcome } from './validation-input';
 
 const first = (input: ValidationInput, key: string): string | undefined => input.query.get(key)?.[0];
@@ -69,6 +71,15 @@ export const validateBuildkit = (input: ValidationInput): ValidationOutcome =>
  * the context comes from.
  */
 export function validateBuild(input: ValidationInput): ValidationOutcome {
+  const built = buildWithoutOwner(input);
+  if (input.owner === undefined) return built;
+  // The image a build makes is the requester's.
+  const labels = ownerLabelledBuildLabels(first(input, 'labels'), input.owner);
+  if (typeof labels !== 'string') return built.denial ? built : { ...built, denial: labels };
+  return { ...built, queryOverrides: { labels } };
+}
+
+function buildWithoutOwner(input: ValidationInput): ValidationOutcome {
   const source = contextSourceOutcome(input);
   // An unreadable context is refused first: in dry-run a rule's refusal is
   // forwarded, and the context must then still be read as it streams.
@@ -84,7 +95,7 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
 /** Pull (fromImage) dials a registry; import (fromSrc) reads the body or fetches a URL. */
 export function validateImageCreate(input: ValidationInput): ValidationOutcome {
   // `changes` apply to an import only; a pull ignores them, but they are judged alike.
-  const changes = checkImageChanges(input.query.get('changes'));
+  const changes = checkImageChanges(input.query.get('changes')) ?? (input.owner === undefined ? undefined : forgedOwnerChange(input.query.get('changes')));
   if (changes) return { denial: changes };
   const fromSrc = first(input, 'fromSrc');
   if (fromSrc !== undefined && fromSrc !== '-') {

@@ -5,6 +5,7 @@ import type { ContainerReference } from '../rules/container-reference';
 import type { DialTarget } from '../rules/dial-target';
 import type { NetworkReference } from '../rules/network-reference';
 import type { VolumeReference } from '../rules/volume-reference';
+import type { OwnedObject } from '../ownership/owned-object';
 import { RuleContext } from '../rules/field-rule';
 
 export interface ValidationInput {
@@ -18,6 +19,8 @@ export interface ValidationInput {
   /** The strictly parsed JSON body of a json route; undefined when none was sent. */
   readonly body?: unknown;
   readonly context: RuleContext;
+  /** Ownership mode only: the requester's identity, the owner label of what the request creates. */
+  readonly owner?: string;
 }
 
 /**
@@ -40,6 +43,10 @@ export interface ValidationOutcome {
   readonly droppedFields?: readonly string[];
   /** A classic build whose context is the body: how its Dockerfile is read as it streams. */
   readonly buildContext?: BuildContextReading;
+  /** Ownership mode: objects the body names (a create's image, a connect's container), checked like the path's. */
+  readonly ownedObjects?: readonly OwnedObject[];
+  /** Query parameters forwarded with these values instead (a build's labels with the owner's). */
+  readonly queryOverrides?: Readonly<Record<string, string>>;
 }
 
 /** What the build context inspector needs from the query: the Dockerfile's name and the build args it may use. */

@@ -1,0 +1,60 @@
+import { PolicyDenial } from '../policy-denial';
+import { RouteRow } from '../routes/route-table';
+import { OwnedObject } from './owned-object';
+import { withOwnerFilter } from './owner-filters';
+import type { OwnerView } from './owner-view';
+
+type QueryPairs = ReadonlyArray<readonly [string, string]>;
+
+export interface OwnedRequest {
+  /** The query to forward: a list's `filters` narrowed to the owner. */
+  readonly kept: QueryPairs;
+  readonly ownedObjects: readonly OwnedObject[];
+  readonly ownerView?: { readonly view: OwnerView; readonly owner: string };
+}
+
+/**
+ * What ownership mode adds to a request, from its route's row: the objects it
+ * acts on (inspected by the transport), its list filters, or the view of the
+ * daemon's answer the proxy narrows itself.
+ */
+export function ownedRequest(
+  route: RouteRow,
+  params: Readonly<Record<string, string>>,
+  query: ReadonlyMap<string, readonly string[]>,
+  kept: QueryPairs,
+  owner: string,
+): OwnedRequest | PolicyDenial {
+  const ownedObjects: OwnedObject[] = [];
+  if (route.owns) {
+    const { kind, at, mustOwn } = route.owns;
+    const named =
+      at === 'path'
+        ? [['path', params.id ?? params.name] as const]
+        : (query.get(at.slice('query.'.length)) ?? []).map((value) => [at, value] as const);
+    for (const [field, ref] of named) {
+      if (ref !== undefined && ref !== '') ownedObjects.push({ kind, ref, field: field === 'path' ? `path.${'id' in params ? 'id' : 'name'}` : field, owner, ifMissing: 'not-found', ...(mustOwn ? { mustOwn } : {}) });
+    }
+  }
+  for (const name of route.namesImage ?? []) ownedObjects.push(...namedImages(name, query, owner));
+  if (route.ownerList === undefined) return { kept, ownedObjects };
+  if (route.ownerList !== 'filters') return { kept, ownedObjects, ownerView: { view: route.ownerList, owner } };
+  const filters = withOwnerFilter(query.get('filters')?.[0], owner);
+  if (typeof filters !== 'string') return filters;
+  return { kept: [...kept.filter(([key]) => key !== 'filters'), ['filters', filters]], ownedObjects };
+}
+
+/**
+ * The image names a request points at its result. A name that exists and holds
+ * another client's image is refused (the daemon would move it); a new name or
+ * one on a shared image may be taken.
+ */
+function namedImages(parameter: 'repo' | 'fromImage' | 't', query: ReadonlyMap<string, readonly string[]>, owner: string): OwnedObject[] {
+  const named = (ref: string, field: string): OwnedObject => ({ kind: 'image', ref, field, owner, ifMissing: 'go-on' });
+  if (parameter === 't') return (query.get('t') ?? []).filter((tag) => tag !== '').map((tag) => named(tag, 'query.t'));
+  const repo = query.get(parameter)?.[0];
+  if (!repo) return [];
+  const tag = query.get('tag')?.[0];
+  // The daemon names `repo` with `tag`, or `latest` when neither says otherwise; inspect resolves it alike.
+  return [named(tag ? `${repo}:${tag}` : repo, `query.${parameter}`)];
+}

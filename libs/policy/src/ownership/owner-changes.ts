@@ -1,0 +1,26 @@
+import { logicalLines, splitCommand } from '../build/dockerfile-syntax';
+import { deny, PolicyDenial } from '../policy-denial';
+import { OWNER_LABEL, OWNERSHIP_RULE } from './owner-label';
+
+/**
+ * A `LABEL` change (commit, import) that could set the owner label: one that
+ * names it, however quoted or escaped, or one with a `$`, since the daemon
+ * expands variables in LABEL from the image's environment, which the same
+ * request may set (`ENV K=dind-service.owner` then `LABEL $K=someone`).
+ * Changes are applied after a commit's body, so this is the last word on the
+ * image's labels. Read with both escape characters, as `checkImageChanges` does.
+ */
+export function forgedOwnerChange(changes: readonly string[] | undefined): PolicyDenial | undefined {
+  if (!changes || changes.length === 0) return undefined;
+  const text = changes.join('\n');
+  for (const escape of ['\\', '`']) {
+    for (const { text: line } of logicalLines(text, escape)) {
+      if (splitCommand(line).keyword !== 'label') continue;
+      const bare = line.replace(/[\\`"']/g, '');
+      if (bare.includes(OWNER_LABEL) || line.includes('$')) {
+        return deny(OWNERSHIP_RULE, `the label ${OWNER_LABEL} is set by dind-service; a LABEL change may neither name it nor use variables`, 'query.changes', line.trim());
+      }
+    }
+  }
+  return undefined;
+}

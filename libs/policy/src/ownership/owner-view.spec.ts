@@ -1,0 +1,60 @@
+import { OWNER_LABEL } from './owner-label';
+import { ownerVisible } from './owner-view';
+
+const ME = '10.0.0.5';
+const mine = { [OWNER_LABEL]: ME };
+const theirs = { [OWNER_LABEL]: '10.0.0.6' };
+
+describe('ownerVisible', () => {
+  it('lists own and unlabelled images, not another client\'s', () => {
+    const images = [
+      { Id: 'a', Labels: mine },
+      { Id: 'b', Labels: theirs },
+      { Id: 'c', Labels: null },
+      { Id: 'd' },
+    ];
+    expect((ownerVisible('images', images, ME) as Array<{ Id: string }>).map((image) => image.Id)).toEqual(['a', 'c', 'd']);
+  });
+
+  it('lists own networks and the predefined ones, not another client\'s nor unlabelled user networks', () => {
+    const networks = [
+      { Name: 'bridge', Labels: {} },
+      { Name: 'host', Labels: {} },
+      { Name: 'none', Labels: {} },
+      { Name: 'mine', Labels: mine },
+      { Name: 'theirs', Labels: theirs },
+      { Name: 'operator', Labels: {} },
+    ];
+    expect((ownerVisible('networks', networks, ME) as Array<{ Name: string }>).map((network) => network.Name)).toEqual(['bridge', 'host', 'none', 'mine']);
+  });
+
+  it('narrows /system/df: own containers and volumes, own and shared images; totals as the daemon counted them', () => {
+    const df = {
+      LayersSize: 1000,
+      Images: [{ Id: 'a', Labels: mine }, { Id: 'b', Labels: theirs }, { Id: 'c', Labels: {} }],
+      Containers: [{ Id: '1', Labels: mine }, { Id: '2', Labels: theirs }, { Id: '3', Labels: {} }],
+      Volumes: [{ Name: 'v1', Labels: mine }, { Name: 'v2', Labels: theirs }, { Name: 'v3', Labels: null }],
+      BuildCache: [],
+    };
+    expect(ownerVisible('system-df', df, ME)).toEqual({
+      LayersSize: 1000,
+      Images: [df.Images[0], df.Images[2]],
+      Containers: [df.Containers[0]],
+      Volumes: [df.Volumes[0]],
+      BuildCache: [],
+    });
+  });
+
+  it('shows only the requester\'s containers in a network\'s inspect (the default bridge is everyone\'s)', () => {
+    const bridge = { Name: 'bridge', Containers: { c1: { Name: 'mine' }, c2: { Name: 'theirs' } }, Options: {} };
+    expect(ownerVisible('network', bridge, ME, new Set(['c1']))).toEqual({ ...bridge, Containers: { c1: { Name: 'mine' } } });
+    expect(ownerVisible('network', bridge, ME)).toEqual({ ...bridge, Containers: {} });
+  });
+
+  it.each([
+    ['images', { message: 'page not found' }],
+    ['system-df', []],
+  ] as const)('passes an answer of another shape as it is (%s)', (view, answer) => {
+    expect(ownerVisible(view, answer, ME)).toEqual(answer);
+  });
+});

@@ -1,0 +1,321 @@
+import Docker from 'dockerode';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliResult, docker, text } from '../support/docker-cli';
+import { e2eState } from '../support/e2e-state';
+import { SidecarInstance, startSidecarInstance } from '../support/sidecar-instance';
+
+// Ownership mode end to end: a dind-service with `ownership: true` in front of
+// the run's daemon, two clients told apart by their TLS certificates (A: the
+// generated `CN=dind-service client`; B: `CN=tenant-b`, signed by the same CA
+// here). What each may do is read back from the daemon's own socket.
+
+const state = e2eState();
+const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+const OWNER_LABEL = 'dind-service.owner';
+const A = 'CN=dind-service client';
+const B = 'CN=tenant-b';
+
+describe('ownership: one client cannot see or touch another client\'s objects', () => {
+  const certDir = mkdtempSync(join(state.baseDir, 'owner-certs-'));
+  const dirA = join(certDir, 'client');
+  const dirB = join(certDir, 'tenant-b');
+  let instance: SidecarInstance;
+  const daemonHost = `unix://${join(state.runDir, 'docker.sock')}`;
+  const direct = (args: string[]) => docker(state.clis[0], daemonHost, args);
+  const as = (dir: string, cli = state.clis[0]) => (args: string[], input?: string): Promise<CliResult> =>
+    docker(cli, instance.tcpHost, args, { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir }, timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
+  const dockerode = (dir: string) =>
+    new Docker({ protocol: 'https', host: '127.0.0.1', port: instance.apiPort, ca: readFileSync(join(dir, 'ca.pem')), cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) });
+  const names = {
+    ctr: unique('own-a'),
+    vol: unique('own-a-vol'),
+    net: unique('own-a-net'),
+    auto: unique('own-a-auto'),
+    image: `dind-test/${unique('own-a-img')}`,
+    ctrB: unique('own-b'),
+    stopped: unique('own-a-stopped'),
+    spare: unique('own-a-spare'),
+    built: `dind-test/${unique('own-a-built')}`,
+    onBridge: unique('own-a-bridge'),
+  };
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
+    text(await direct([kind, 'inspect', '--format', kind === 'container' || kind === 'image' ? `{{index .Config.Labels "${OWNER_LABEL}"}}` : `{{index .Labels "${OWNER_LABEL}"}}`, name]));
+
+  beforeAll(async () => {
+    instance = await startSidecarInstance(state, 'ownership', 'name: ownership-e2e\nownership: true\n', { DOCKER_TLS_CERTDIR: certDir });
+    // B: a second client certificate from the service's CA.
+    mkdirSync(dirB);
+    execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dirB, 'key.pem'), '-subj', '/CN=tenant-b', '-out', join(dirB, 'csr.pem')], { stdio: 'ignore' });
+    writeFileSync(join(dirB, 'ext.cnf'), '[ext]\nextendedKeyUsage = clientAuth\n');
+    execFileSync('openssl', ['x509', '-req', '-in', join(dirB, 'csr.pem'), '-CA', join(certDir, 'ca', 'cert.pem'), '-CAkey', join(certDir, 'ca', 'key.pem'), '-set_serial', '7', '-days', '2', '-extfile', join(dirB, 'ext.cnf'), '-extensions', 'ext', '-out', join(dirB, 'cert.pem')], { stdio: 'ignore' });
+    copyFileSync(join(dirA, 'ca.pem'), join(dirB, 'ca.pem'));
+    const a = as(dirA);
+    for (const args of [
+      ['volume', 'create', names.vol],
+      ['network', 'create', names.net],
+      ['run', '-d', '--name', names.ctr, '-v', `${names.vol}:/data`, '--network', names.net, state.image, 'sh', '-c', 'echo from-a; echo secret > /data/f; sleep 300'],
+    ]) {
+      const made = await a(args);
+      if (made.code !== 0) throw new Error(`A cannot ${args.slice(0, 2).join(' ')}: ${made.stderr}`);
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped, names.onBridge]);
+    await direct(['volume', 'rm', names.vol, names.auto, names.spare]);
+    await direct(['network', 'rm', names.net]);
+    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:buildkit`]);
+    await instance?.stop();
+  });
+
+  it('labels what A creates with A\'s identity', async () => {
+    expect(await labelOf('container', names.ctr)).toBe(A);
+    expect(await labelOf('volume', names.vol)).toBe(A);
+    expect(await labelOf('network', names.net)).toBe(A);
+  });
+
+  describe.each(state.clis.map((cli) => [cli]))('B with %s', (cli) => {
+    const b = (args: string[], input?: string) => as(dirB, cli)(args, input);
+    const refusedAsOwnership = (result: CliResult) => {
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/Error response from daemon: dind-service policy denied the request: .*belongs to another client \(rule ownership\) \[request id [0-9a-f]+\] \[client CN=tenant-b\]/);
+      // The other owner is not named.
+      expect(result.stderr).not.toContain(A);
+    };
+
+    it.each([
+      ['inspect', () => ['container', 'inspect', names.ctr]],
+      ['exec', () => ['exec', names.ctr, 'cat', '/data/f']],
+      ['logs', () => ['logs', names.ctr]],
+      ['attach', () => ['attach', '--no-stdin', names.ctr]],
+      ['stop', () => ['stop', '-t', '1', names.ctr]],
+      ['kill', () => ['kill', names.ctr]],
+      ['rm -f', () => ['rm', '-f', names.ctr]],
+      ['cp', () => ['cp', `${names.ctr}:/data/f`, '-']],
+      ['commit', () => ['commit', names.ctr]],
+      ['volume inspect', () => ['volume', 'inspect', names.vol]],
+      ['volume rm', () => ['volume', 'rm', names.vol]],
+      ['network inspect', () => ['network', 'inspect', names.net]],
+      ['network rm', () => ['network', 'rm', names.net]],
+    ])('cannot %s A\'s objects; the CLI prints the denial', async (_name, args) => {
+      const result = await b(args());
+      refusedAsOwnership(result);
+      expect(result.stdout.toString()).not.toContain('secret');
+    });
+
+    it.each([
+      ['mount A\'s volume', () => ['-v', `${names.vol}:/d`]],
+      ['mount A\'s volume with --mount', () => ['--mount', `type=volume,src=${names.vol},dst=/d`]],
+      ['join A\'s network', () => ['--network', names.net]],
+      ['--volumes-from A\'s container', () => ['--volumes-from', names.ctr]],
+      ['--net container: of A\'s container', () => ['--net', `container:${names.ctr}`]],
+      ['--link A\'s container (a legacy link hands over its environment)', () => ['--link', `${names.ctr}:a`]],
+    ])('cannot %s', async (_name, args) => {
+      const result = await b(['run', '--rm', ...args(), state.image, 'cat', '/d/f']);
+      refusedAsOwnership(result);
+      expect(result.stdout.toString()).not.toContain('secret');
+    });
+
+    it('does not see A\'s objects in lists, but sees its own, the predefined networks and shared images', async () => {
+      const mine = await b(['run', '-d', '--name', `${names.ctrB}-${cli.length}`, state.image, 'sleep', '60']);
+      expect(mine.code).toBe(0);
+      try {
+        const ps = text(await b(['ps', '-a', '--format', '{{.Names}}']));
+        expect(ps.split('\n')).toContain(`${names.ctrB}-${cli.length}`);
+        expect(ps).not.toContain(names.ctr);
+        expect(text(await b(['volume', 'ls', '--format', '{{.Name}}']))).not.toContain(names.vol);
+        const networks = text(await b(['network', 'ls', '--format', '{{.Name}}'])).split('\n');
+        expect(networks).toEqual(expect.arrayContaining(['bridge', 'host', 'none']));
+        expect(networks).not.toContain(names.net);
+        expect(text(await b(['images', '--format', '{{.Repository}}']))).toContain(state.image.split(':')[0]);
+        // A client's own label filter narrows further; it cannot widen.
+        expect(text(await b(['ps', '-a', '--filter', `label=${OWNER_LABEL}=${A}`, '--format', '{{.Names}}']))).toBe('');
+      } finally {
+        await direct(['rm', '-f', `${names.ctrB}-${cli.length}`]);
+      }
+    });
+
+    it('cannot set the owner label itself', async () => {
+      const result = await b(['run', '--rm', '--label', `${OWNER_LABEL}=${A}`, state.image, 'true']);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`dind-service policy denied the request: Labels.${OWNER_LABEL}="${A}": the label ${OWNER_LABEL} is set by dind-service to the client's identity; a client cannot set it (rule ownership)`);
+    });
+
+    it('gets a 404 for an object that does not exist, which the CLI reads as "no such container"', async () => {
+      const result = await b(['container', 'inspect', 'no-such-container-here']);
+      expect(result.code).not.toBe(0);
+      // 20.10 prints its own text for a 404; 28.x prints the message.
+      expect(result.stderr).toMatch(/Error: No such container: no-such-container-here|no such container \(rule ownership\)/);
+    });
+  });
+
+  it('prunes only the pruning client\'s objects', async () => {
+    const a = as(dirA);
+    const b = as(dirB);
+    expect((await a(['create', '--name', names.stopped, state.image, 'true'])).code).toBe(0);
+    expect((await a(['volume', 'create', names.spare])).code).toBe(0);
+    const ownStopped = unique('own-b-stopped');
+    expect((await b(['create', '--name', ownStopped, state.image, 'true'])).code).toBe(0);
+    expect((await b(['container', 'prune', '-f'])).code).toBe(0);
+    expect((await b(['volume', 'prune', '-f'])).code).toBe(0);
+    expect((await b(['network', 'prune', '-f'])).code).toBe(0);
+    expect((await b(['image', 'prune', '-f'])).code).toBe(0);
+    expect((await direct(['container', 'inspect', names.stopped])).code).toBe(0);
+    expect((await direct(['volume', 'inspect', names.spare])).code).toBe(0);
+    expect((await direct(['network', 'inspect', names.net])).code).toBe(0);
+    // B's own stopped container was pruned: the filter narrowed the prune, it did not stop it.
+    expect((await direct(['container', 'inspect', ownStopped])).code).not.toBe(0);
+  });
+
+  it('shows a client the events of its own objects only', async () => {
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const events = async (dir: string) => text(await as(dir)(['events', '--since', String(since), '--until', String(until), '--format', '{{.Actor.Attributes.name}}']));
+    const ofB = await events(dirB);
+    expect(ofB).not.toContain(names.ctr);
+    expect(ofB).toContain('own-b');
+    expect(await events(dirA)).toContain(names.ctr);
+  });
+
+  it.each([
+    ['classic', '0'],
+    ['BuildKit (20.10 CLI, /build?version=2)', '1'],
+  ])('labels a %s build with its owner, over a Dockerfile LABEL of the key, and refuses a --label of it', async (_name, buildkit) => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-build-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nLABEL ${OWNER_LABEL}="${B}"\nRUN echo built > /built\n`);
+    const tag = `${names.built}:${buildkit === '1' ? 'buildkit' : 'classic'}`;
+    const build = (dirOf: string, args: string[]) =>
+      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: buildkit }, timeoutMs: 60_000 });
+    const built = await build(dirA, ['-t', tag]);
+    expect(built.code).toBe(0);
+    expect(await labelOf('image', tag)).toBe(A);
+    expect(text(await as(dirB)(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n')).not.toContain(tag);
+    const forged = await build(dirB, ['--label', `${OWNER_LABEL}=${A}`, '-t', unique('dind-test/forged')]);
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toContain(`query.labels.${OWNER_LABEL}="${A}": the label ${OWNER_LABEL} is set by dind-service`);
+  }, 150_000);
+
+  it('narrows /system/df to the client\'s own containers and volumes (dockerode)', async () => {
+    const df = (await dockerode(dirB).df()) as { Containers: Array<{ Names: string[] }>; Volumes: Array<{ Name: string }>; Images: Array<{ RepoTags: string[] | null }> };
+    expect(df.Containers.flatMap((container) => container.Names)).not.toContain(`/${names.ctr}`);
+    expect(df.Volumes.map((volume) => volume.Name)).not.toContain(names.vol);
+    expect(df.Images.flatMap((image) => image.RepoTags ?? [])).toContain(state.image);
+    const ofA = (await dockerode(dirA).df()) as typeof df;
+    expect(ofA.Containers.flatMap((container) => container.Names)).toContain(`/${names.ctr}`);
+    expect(ofA.Volumes.map((volume) => volume.Name)).toContain(names.vol);
+  });
+
+  it('hides the other client\'s containers in the inspect of a shared network', async () => {
+    expect((await as(dirA)(['run', '-d', '--name', names.onBridge, state.image, 'sleep', '120'])).code).toBe(0);
+    const attached = async (dir: string) => text(await as(dir)(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'bridge']));
+    expect(await attached(dirA)).toContain(names.onBridge);
+    expect(await attached(dirB)).not.toContain(names.onBridge);
+    // The daemon itself lists it: the proxy narrowed the answer.
+    expect(text(await direct(['network', 'inspect', '--format', '{{range .Containers}}{{.Name}} {{end}}', 'bridge']))).toContain(names.onBridge);
+  });
+
+  it('runs a docker-compose project for A (network, named volume, two services, exec, down -v), unseen by B', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-compose-'));
+    const project = unique('ownproj').replace('-', '');
+    writeFileSync(
+      join(dir, 'docker-compose.yml'),
+      [
+        "version: '3.7'",
+        'services:',
+        '  web:',
+        `    image: ${state.image}`,
+        "    command: ['sh', '-c', 'mkdir -p /www && echo compose-ok > /www/index.html && httpd -f -p 8080 -h /www']",
+        '    volumes: ["webdata:/data"]',
+        '  client:',
+        `    image: ${state.image}`,
+        "    command: ['sleep', '300']",
+        'volumes:',
+        '  webdata: {}',
+        '',
+      ].join('\n'),
+    );
+    const compose = (args: string[]) =>
+      docker('docker-compose', instance.tcpHost, ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), '-p', project, ...args], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirA }, timeoutMs: 120_000 });
+    const up = await compose(['up', '-d']);
+    expect(up.stderr).not.toContain('denied');
+    expect(up.code).toBe(0);
+    try {
+      let fetched = '';
+      for (let attempt = 0; attempt < 10 && fetched !== 'compose-ok'; attempt++) {
+        fetched = text(await compose(['exec', '-T', 'client', 'wget', '-q', '-O-', 'http://web:8080/']));
+        if (fetched !== 'compose-ok') await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(fetched).toBe('compose-ok');
+      expect(await labelOf('network', `${project}_default`)).toBe(A);
+      expect(await labelOf('volume', `${project}_webdata`)).toBe(A);
+      expect(text(await as(dirB)(['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Names}}']))).toBe('');
+    } finally {
+      const down = await compose(['down', '-v']);
+      expect(down.stderr).not.toContain('denied');
+      expect(down.code).toBe(0);
+    }
+    expect(text(await direct(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]))).toBe('');
+    expect((await direct(['volume', 'inspect', `${project}_webdata`])).code).not.toBe(0);
+  });
+
+  it('answers 404 itself for a missing object, without forwarding (dockerode)', async () => {
+    await expect(dockerode(dirB).getContainer('no-such-container-here').remove({ force: true })).rejects.toMatchObject({
+      statusCode: 404,
+      message: expect.stringContaining('path.id="no-such-container-here": no such container (rule ownership)'),
+    });
+  });
+
+  it('B cannot use an exec session of A\'s container (dockerode: exec inspect, start)', async () => {
+    const exec = await dockerode(dirA).getContainer(names.ctr).exec({ Cmd: ['cat', '/data/f'], AttachStdout: true });
+    const seen = dockerode(dirB).getExec(exec.id);
+    await expect(seen.inspect()).rejects.toMatchObject({ statusCode: 403, message: expect.stringContaining('runs in a container that is not the requester') });
+    await expect(seen.start({ Detach: true })).rejects.toMatchObject({ statusCode: 403 });
+    expect((await exec.inspect()).ContainerID).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('A can do all of it: inspect, exec, logs, a named volume made on the fly (labelled), commit, and the lists show its objects', async () => {
+    const a = as(dirA);
+    expect(text(await a(['container', 'inspect', '--format', '{{.Name}}', names.ctr]))).toBe(`/${names.ctr}`);
+    expect(text(await a(['exec', names.ctr, 'cat', '/data/f']))).toBe('secret');
+    expect(text(await a(['logs', names.ctr]))).toBe('from-a');
+    expect(text(await a(['ps', '-a', '--format', '{{.Names}}'])).split('\n')).toContain(names.ctr);
+    expect(text(await a(['volume', 'ls', '--format', '{{.Name}}'])).split('\n')).toContain(names.vol);
+    expect(text(await a(['network', 'ls', '--format', '{{.Name}}'])).split('\n')).toEqual(expect.arrayContaining([names.net, 'bridge']));
+    expect(text(await a(['run', '--rm', '--volumes-from', names.ctr, state.image, 'cat', '/data/f']))).toBe('secret');
+    // A volume the daemon would have created unlabelled is created by the proxy with the owner label.
+    expect(text(await a(['run', '--rm', '-v', `${names.auto}:/auto`, state.image, 'sh', '-c', 'echo ok > /auto/x; cat /auto/x']))).toBe('ok');
+    expect(await labelOf('volume', names.auto)).toBe(A);
+    expect(text(await as(dirB)(['volume', 'ls', '--format', '{{.Name}}']))).not.toContain(names.auto);
+    // An image A commits is A's: B neither sees nor inspects it.
+    expect((await a(['commit', names.ctr, names.image])).code).toBe(0);
+    expect(await labelOf('image', names.image)).toBe(A);
+    expect(text(await a(['images', '--format', '{{.Repository}}'])).split('\n')).toContain(names.image);
+    expect(text(await as(dirB)(['images', '--format', '{{.Repository}}'])).split('\n')).not.toContain(names.image);
+    expect((await as(dirB)(['image', 'inspect', names.image])).stderr).toContain('(rule ownership)');
+    expect((await as(dirB)(['run', '--rm', names.image, 'true'])).stderr).toContain('belongs to another client (rule ownership)');
+    // Names are global: B cannot point A's name at another image.
+    const retag = await as(dirB)(['tag', state.image, names.image]);
+    expect(retag.stderr).toMatch(new RegExp(`query\\.repo="${names.image}(:latest)?": image "${names.image}(:latest)?" belongs to another client \\(rule ownership\\)`));
+    expect(await labelOf('image', names.image)).toBe(A);
+    // And A stops and removes its own container.
+    expect((await a(['stop', '-t', '1', names.ctr])).code).toBe(0);
+    expect((await a(['rm', names.ctr])).code).toBe(0);
+    expect((await direct(['ps', '-aq', '--filter', `name=^${names.ctr}$`])).stdout.toString()).toBe('');
+  });
+
+  it('with the option off (the run\'s own service) nothing changes: no label, every object visible to every client', async () => {
+    const name = unique('no-owner');
+    const plain = (args: string[]) => docker(state.clis[0], state.tcpHost, args);
+    expect((await plain(['run', '-d', '--name', name, '--label', `${OWNER_LABEL}=anyone`, state.image, 'sleep', '60'])).code).toBe(0);
+    try {
+      expect(await labelOf('container', name)).toBe('anyone');
+      expect(text(await plain(['ps', '-a', '--format', '{{.Names}}'])).split('\n')).toContain(name);
+      // A's network, owned in the ownership instance, is an ordinary network here.
+      expect(text(await plain(['network', 'inspect', '--format', '{{.Name}}', names.net]))).toBe(names.net);
+    } finally {
+      await plain(['rm', '-f', name]);
+    }
+  });
+});
