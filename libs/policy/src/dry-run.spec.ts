@@ -14,6 +14,7 @@ describe('forwardsInDryRun: the one dry-run rule', () => {
     ['body.framing', false],
     ['policy.missing', false],
     ['build.context', false],
+    ['ownership', false],
   ])('in dry-run, a refusal by rule %s is forwarded: %s', (rule, forwarded) => {
     expect(forwardsInDryRun({ dryRun: true }, deny(rule, 'why'))).toBe(forwarded);
   });

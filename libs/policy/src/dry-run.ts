@@ -1,5 +1,6 @@
 import { PolicyOptions } from './options/policy-options';
 import { PolicyDenial } from './policy-denial';
+import { OWNERSHIP_RULE } from './ownership/owner-label';
 
 // Refusals about the request's form rather than its content (ambiguous or
 // unreadable requests, a build context that could not be read): the daemon
@@ -13,7 +14,9 @@ const PROTOCOL_RULES = /^(request|route|api-version|query|body|policy)\.|^build\
  * refusal never is.
  */
 export function forwardsInDryRun(options: Pick<PolicyOptions, 'dryRun'>, denial: PolicyDenial): boolean {
-  return options.dryRun && !isProtocolRefusal(denial);
+  // Ownership keeps clients apart: forwarded, its refusals would let one client
+  // act on another's objects or claim them. It is not a rule set to try out.
+  return options.dryRun && !isProtocolRefusal(denial) && denial.rule !== OWNERSHIP_RULE;
 }
 
 /** A refusal about the request's form, never forwarded. */

@@ -235,3 +235,29 @@ describe('ownership mode', () => {
     expect(decide(plain, 'POST', '/containers/create', body, 'CN=a')).toEqual(decide(plain, 'POST', '/containers/create', body, null));
   });
 });
+
+describe('ownership in dry-run mode', () => {
+  const dryOwning = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, ownership: true, dryRun: true } });
+
+  it.each<[string, string, unknown]>([
+    ['a forged container label', '/containers/create', { Image: 'b', Labels: { [OWNER_LABEL]: 'CN=runner-2' } }],
+    ['a forged label beside a rule\'s refusal', '/containers/create', { Image: 'b', Labels: { [OWNER_LABEL]: 'CN=runner-2' }, HostConfig: { Privileged: true } }],
+  ])('still refuses %s: ownership is not tried out', (_name, url, body) => {
+    const decision = decide(dryOwning, 'POST', url, body);
+    expect(!decision.allowed && decision.denial.rule).toBe('ownership');
+  });
+
+  it('still refuses a forged build label beside a rule\'s refusal', () => {
+    const labels = encodeURIComponent(JSON.stringify({ [OWNER_LABEL]: 'CN=runner-2' }));
+    const decision = decide(dryOwning, 'POST', `/build?networkmode=host&labels=${labels}`);
+    expect(!decision.allowed && decision.denial.rule).toBe('ownership');
+  });
+
+  it('forwards a rule\'s refusal with the references it makes, for the daemon-side checks', () => {
+    const decision = allowed(decide(dryOwning, 'POST', '/containers/create', { Image: 'b', HostConfig: { Privileged: true, VolumesFrom: ['a'], Binds: ['data:/data'] } }));
+    expect(decision.wouldDeny?.rule).toBe('privileged');
+    expect(decision.containerReferences?.map((reference) => [reference.value, reference.owner])).toEqual([['a', ME]]);
+    expect(decision.volumeReferences?.map((reference) => reference.owner)).toEqual([ME]);
+    expect(decision.ownedObjects?.map((object) => object.ref)).toContain('b');
+  });
+});

@@ -68,12 +68,16 @@ export function bodyValidator(spec: BodyValidatorSpec): Validator {
       const forged = spec.labelOwned(body, input.owner);
       if (forged) return { denial: forged, body, droppedFields };
     }
+    const outcome: { -readonly [K in keyof ValidationOutcome]: ValidationOutcome[K] } = { body };
     for (const { at, rules } of spec.ruleSets) {
       const target = at === '' ? body : body[at];
       const denial = applyRules(rules, target, input.context, at === '' ? '' : `${at}.`);
-      if (denial) return { denial, body, droppedFields };
+      if (!denial) continue;
+      // The references still go with a rule's refusal: dry-run forwards the
+      // body, and what it borrows or names must still be checked on the daemon.
+      outcome.denial = denial;
+      break;
     }
-    const outcome: { -readonly [K in keyof ValidationOutcome]: ValidationOutcome[K] } = { body };
     const containerReferences = spec.references?.(body, input);
     if (containerReferences?.length) outcome.containerReferences = containerReferences;
     const volumeReferences = spec.volumes?.(body);

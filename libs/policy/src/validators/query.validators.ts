@@ -75,7 +75,8 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
   if (input.owner === undefined) return built;
   // The image a build makes is the requester's.
   const labels = ownerLabelledBuildLabels(first(input, 'labels'), input.owner);
-  if (typeof labels !== 'string') return built.denial ? built : { ...built, denial: labels };
+  // A forged owner label outranks a rule's refusal: it holds in dry-run too.
+  if (typeof labels !== 'string') return { ...built, denial: labels };
   return { ...built, queryOverrides: { labels } };
 }
 
