@@ -37,7 +37,7 @@ const get = () =>
 
 describe('sendOwnerView', () => {
   it('sends the list narrowed to the owner, with its own length, and counts what the daemon sent', async () => {
-    const list = JSON.stringify([{ Id: 'a', Labels: { [OWNER_LABEL]: 'me' } }, { Id: 'b', Labels: { [OWNER_LABEL]: 'you' } }, { Id: 'c', Labels: null }]);
+    const list = JSON.stringify([{ Id: 'a', Labels: { [OWNER_LABEL]: 'me' } }, { Id: 'b', Labels: { [OWNER_LABEL]: 'you' } }, { Id: 'c', Labels: null, RepoTags: ['busybox:latest'] }]);
     counted = 0;
     daemonAnswer = { status: 200, chunks: [Buffer.from(list.slice(0, 10)), Buffer.from(list.slice(10))] };
     const { status, body } = await get();

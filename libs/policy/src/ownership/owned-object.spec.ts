@@ -4,7 +4,8 @@ import { OWNER_LABEL } from './owner-label';
 const ME = 'CN=runner-1,DNS:runner-1.ci';
 const mine = { [OWNER_LABEL]: ME };
 const theirs = { [OWNER_LABEL]: 'CN=runner-2' };
-const inspect = (kind: OwnedKind, labels: unknown, name = 'x') => (kind === 'container' || kind === 'image' ? { Name: name, Config: { Labels: labels } } : { Name: name, Labels: labels });
+const inspect = (kind: OwnedKind, labels: unknown, name = 'x') =>
+  kind === 'image' ? { RepoTags: [name], Config: { Labels: labels } } : kind === 'container' ? { Name: name, Config: { Labels: labels } } : { Name: name, Labels: labels };
 const object = (kind: OwnedKind, extra = {}) => ({ kind, ref: 'x', field: 'path.id', owner: ME, ifMissing: 'not-found' as const, ...extra });
 
 describe('ownership of an inspected object', () => {
@@ -29,6 +30,19 @@ describe('ownership of an inspected object', () => {
     ['image', {}, 'busybox', 'shared'],
   ])('a %s labelled %j named %s is %s', (kind, labels, name, standing) => {
     expect(ownerStanding(kind, labels, name, ME)).toBe(standing);
+  });
+
+  it.each<[string, unknown, 'shared' | 'unowned' | 'mine']>([
+    ['a tag', { RepoTags: ['busybox:latest'], RepoDigests: [] }, 'shared'],
+    ['a digest only', { RepoTags: [], RepoDigests: ['busybox@sha256:ab'] }, 'shared'],
+    ['no name (a classic build\'s step or stage image)', { RepoTags: [], RepoDigests: [] }, 'unowned'],
+    ['no name, as old API versions list it', { RepoTags: ['<none>:<none>'], RepoDigests: ['<none>@<none>'] }, 'unowned'],
+    ['no name lists at all', {}, 'unowned'],
+  ])('an unlabelled image with %s is %s', (_name, names, standing) => {
+    const answer = { ...(names as object), Config: { Labels: null } };
+    const denial = checkOwnedObject(object('image'), answer);
+    expect(denial === undefined ? 'shared' : 'unowned').toBe(standing);
+    if (denial) expect(denial.reason).toMatch(/has no owner/);
   });
 
   it.each<[OwnedKind, unknown, string | undefined]>([

@@ -32,7 +32,16 @@ export interface OwnedObject {
 // The daemon makes these networks itself, unlabelled, for everyone.
 const PREDEFINED_NETWORKS = new Set(['bridge', 'host', 'none']);
 
-type Labelled = { Name?: unknown; Labels?: unknown; Config?: { Labels?: unknown } | null };
+type Labelled = { Name?: unknown; Labels?: unknown; Config?: { Labels?: unknown } | null; RepoTags?: unknown; RepoDigests?: unknown };
+
+/**
+ * Whether an image has a name of its own. Old API versions list an untagged
+ * image as `<none>:<none>` (and `<none>@<none>`).
+ */
+export function isNamedImage(entry: { RepoTags?: unknown; RepoDigests?: unknown } | null | undefined): boolean {
+  const names = [entry?.RepoTags, entry?.RepoDigests].flatMap((list) => (Array.isArray(list) ? list : []));
+  return names.some((name) => typeof name === 'string' && name !== '' && !name.startsWith('<none>'));
+}
 
 /**
  * Where an object stands for the requester, from its labels (and a network's
@@ -41,10 +50,13 @@ type Labelled = { Name?: unknown; Labels?: unknown; Config?: { Labels?: unknown 
  * unlabelled object did not come from a client of this service in ownership
  * mode, and is nobody's to use (fail closed).
  */
-export function ownerStanding(kind: OwnedKind, labels: unknown, name: unknown, owner: string): 'mine' | 'shared' | 'unowned' | 'another' {
+export function ownerStanding(kind: OwnedKind, labels: unknown, name: unknown, owner: string, namedImage = true): 'mine' | 'shared' | 'unowned' | 'another' {
   const label = labels !== null && typeof labels === 'object' && !Array.isArray(labels) ? (labels as Record<string, unknown>)[OWNER_LABEL] : undefined;
   if (label === undefined) {
-    if (kind === 'image') return 'shared';
+    // A classic build's step and stage images carry no label (the daemon adds
+    // the build's labels to its last step only) and no name: sharing them would
+    // hand every client another's build, layer by layer. Only named images are shared.
+    if (kind === 'image') return namedImage ? 'shared' : 'unowned';
     if (kind === 'network' && typeof name === 'string' && PREDEFINED_NETWORKS.has(name)) return 'shared';
     return 'unowned';
   }
@@ -64,7 +76,7 @@ export function checkOwnedObject(object: OwnedObject, inspected: unknown): Polic
   const answer = inspected as Labelled;
   const labels = object.kind === 'container' || object.kind === 'image' ? answer.Config?.Labels : answer.Labels;
   const what = `${object.kind} ${JSON.stringify(object.ref)}`;
-  switch (ownerStanding(object.kind, labels, answer.Name, object.owner)) {
+  switch (ownerStanding(object.kind, labels, answer.Name, object.owner, object.kind !== 'image' || isNamedImage(answer))) {
     case 'mine':
       return undefined;
     case 'shared':

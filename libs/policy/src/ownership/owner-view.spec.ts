@@ -10,9 +10,12 @@ describe('ownerVisible', () => {
     const images = [
       { Id: 'a', Labels: mine },
       { Id: 'b', Labels: theirs },
-      { Id: 'c', Labels: null },
-      { Id: 'd' },
+      { Id: 'c', Labels: null, RepoTags: ['busybox:latest'] },
+      { Id: 'd', RepoDigests: ['busybox@sha256:ab'] },
+      { Id: 'e', Labels: {}, RepoTags: [] },
+      { Id: 'f', Labels: null, RepoTags: ['<none>:<none>'], RepoDigests: ['<none>@<none>'] },
     ];
+    // e and f: nameless and unlabelled, a classic build's step or stage images.
     expect((ownerVisible('images', images, ME) as Array<{ Id: string }>).map((image) => image.Id)).toEqual(['a', 'c', 'd']);
   });
 
@@ -28,10 +31,19 @@ describe('ownerVisible', () => {
     expect((ownerVisible('networks', networks, ME) as Array<{ Name: string }>).map((network) => network.Name)).toEqual(['bridge', 'host', 'none', 'mine']);
   });
 
+  it('lists no containers in a network list entry (API versions before 1.28 list them: every client\'s on the bridge)', () => {
+    const networks = [
+      { Name: 'bridge', Labels: {}, Containers: { c1: { Name: 'mine' }, c2: { Name: 'theirs' } } },
+      { Name: 'mine', Labels: mine, Containers: {} },
+      { Name: 'host', Labels: {} },
+    ];
+    expect(ownerVisible('networks', networks, ME)).toEqual([{ Name: 'bridge', Labels: {}, Containers: {} }, { Name: 'mine', Labels: mine, Containers: {} }, { Name: 'host', Labels: {} }]);
+  });
+
   it('narrows /system/df: own containers and volumes, own and shared images; totals as the daemon counted them', () => {
     const df = {
       LayersSize: 1000,
-      Images: [{ Id: 'a', Labels: mine }, { Id: 'b', Labels: theirs }, { Id: 'c', Labels: {} }],
+      Images: [{ Id: 'a', Labels: mine }, { Id: 'b', Labels: theirs }, { Id: 'c', Labels: {}, RepoTags: ['busybox:latest'] }, { Id: 'd', Labels: {}, RepoTags: [] }],
       Containers: [{ Id: '1', Labels: mine }, { Id: '2', Labels: theirs }, { Id: '3', Labels: {} }],
       Volumes: [{ Name: 'v1', Labels: mine }, { Name: 'v2', Labels: theirs }, { Name: 'v3', Labels: null }],
       BuildCache: [],

@@ -1,4 +1,4 @@
-import { ownerStanding } from './owned-object';
+import { isNamedImage, ownerStanding } from './owned-object';
 
 /**
  * Answers the proxy filters itself, because the daemon's filters cannot say
@@ -10,9 +10,9 @@ import { ownerStanding } from './owned-object';
  */
 export type OwnerView = 'images' | 'networks' | 'system-df' | 'network';
 
-type Entry = { Labels?: unknown; Name?: unknown };
+type Entry = { Labels?: unknown; Name?: unknown; RepoTags?: unknown; RepoDigests?: unknown };
 const keep = (kind: 'container' | 'volume' | 'network' | 'image', owner: string) => (entry: Entry) => {
-  const standing = ownerStanding(kind, entry?.Labels, entry?.Name, owner);
+  const standing = ownerStanding(kind, entry?.Labels, entry?.Name, owner, kind !== 'image' || isNamedImage(entry));
   return standing === 'mine' || standing === 'shared';
 };
 const filtered = (list: unknown, predicate: (entry: Entry) => boolean): unknown => (Array.isArray(list) ? list.filter(predicate) : list);
@@ -35,8 +35,11 @@ export function ownerVisible(view: OwnerView, answer: unknown, owner: string, ow
     }
     case 'images':
       return filtered(answer, keep('image', owner));
-    case 'networks':
-      return filtered(answer, keep('network', owner));
+    case 'networks': {
+      const kept = filtered(answer, keep('network', owner));
+      // Before API 1.28 the list names each network's containers: on the default bridge, everyone's.
+      return Array.isArray(kept) ? kept.map((entry: Record<string, unknown>) => (entry?.Containers && typeof entry.Containers === 'object' ? { ...entry, Containers: {} } : entry)) : kept;
+    }
     case 'system-df': {
       if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return answer;
       const df = answer as Record<string, unknown>;
