@@ -1,4 +1,5 @@
-import { PolicyDenial } from '../policy-denial';
+import { deny, PolicyDenial } from '../policy-denial';
+import { OWNERSHIP_RULE } from './owner-label';
 import { RouteRow } from '../routes/route-table';
 import { OwnedObject } from './owned-object';
 import { withOwnerFilter } from './owner-filters';
@@ -36,6 +37,8 @@ export function ownedRequest(
       if (ref !== undefined && ref !== '') ownedObjects.push({ kind, ref, field: field === 'path' ? `path.${'id' in params ? 'id' : 'name'}` : field, owner, ifMissing: 'not-found', ...(mustOwn ? { mustOwn } : {}) });
     }
   }
+  const allTags = everyTagPull(route, query);
+  if (allTags) return allTags;
   for (const name of route.namesImage ?? []) ownedObjects.push(...namedImages(name, query, owner));
   if (route.ownerList === undefined) return { kept, ownedObjects };
   if (route.ownerList !== 'filters') return { kept, ownedObjects, ownerView: { view: route.ownerList, owner } };
@@ -46,15 +49,32 @@ export function ownedRequest(
 
 /**
  * The image names a request points at its result. A name that exists and holds
- * another client's image is refused (the daemon would move it); a new name or
- * one on a shared image may be taken.
+ * another client's image is refused (the daemon would move it). A tag, commit,
+ * import or build may take a new name or one of the requester's own, not one
+ * on a shared image: everyone runs a shared name (`python:3.12`), and moving it
+ * to the requester's content would run that content in other clients'
+ * containers. A pull may move a shared name: it brings the registry's image.
  */
 function namedImages(parameter: 'repo' | 'fromImage' | 't', query: ReadonlyMap<string, readonly string[]>, owner: string): OwnedObject[] {
-  const named = (ref: string, field: string): OwnedObject => ({ kind: 'image', ref, field, owner, ifMissing: 'go-on' });
+  const named = (ref: string, field: string): OwnedObject => ({ kind: 'image', ref, field, owner, ifMissing: 'go-on', ...(parameter === 'fromImage' ? {} : { mustOwn: true as const }) });
   if (parameter === 't') return (query.get('t') ?? []).filter((tag) => tag !== '').map((tag) => named(tag, 'query.t'));
   const repo = query.get(parameter)?.[0];
   if (!repo) return [];
   const tag = query.get('tag')?.[0];
-  // The daemon names `repo` with `tag`, or `latest` when neither says otherwise; inspect resolves it alike.
-  return [named(tag ? `${repo}:${tag}` : repo, `query.${parameter}`)];
+  // The daemon names `repo` with `tag` (a `tag` with a colon is a digest), or
+  // `latest` when neither says otherwise; inspect resolves it alike.
+  return [named(tag ? `${repo}${tag.includes(':') ? '@' : ':'}${tag}` : repo, `query.${parameter}`)];
+}
+
+/**
+ * A pull without a tag or digest (`docker pull --all-tags`) moves every tag of
+ * the repository the registry has, while only `latest` could be checked.
+ */
+function everyTagPull(route: RouteRow, query: ReadonlyMap<string, readonly string[]>): PolicyDenial | undefined {
+  if (!route.namesImage?.includes('fromImage')) return undefined;
+  const image = query.get('fromImage')?.[0];
+  if (!image || query.get('tag')?.[0]) return undefined;
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  if (last.includes(':') || image.includes('@')) return undefined;
+  return deny(OWNERSHIP_RULE, 'a pull of every tag of a repository could move names that hold another client\'s images; pull one tag or digest', 'query.fromImage', image);
 }

@@ -141,10 +141,13 @@ describe('ownership mode', () => {
       ],
       ['POST', '/v1.41/networks/app/connect', { Container: 'web' }, [{ kind: 'network', ref: 'app', field: 'path.id' }, { kind: 'container', ref: 'web', field: 'Container' }]],
       // Names are global: a name that holds another client's image is not taken from it.
-      ['POST', '/v1.41/images/app:1/tag?repo=team/app&tag=2', undefined, [{ kind: 'image', ref: 'app:1', field: 'path.name' }, { kind: 'image', ref: 'team/app:2', field: 'query.repo', ifMissing: 'go-on' }]],
-      ['POST', '/v1.41/commit?container=web&repo=team/app', undefined, [{ kind: 'container', ref: 'web', field: 'query.container' }, { kind: 'image', ref: 'team/app', field: 'query.repo', ifMissing: 'go-on' }]],
-      ['POST', '/v1.41/build?t=a:1&t=b', undefined, [{ kind: 'image', ref: 'a:1', field: 'query.t', ifMissing: 'go-on' }, { kind: 'image', ref: 'b', field: 'query.t', ifMissing: 'go-on' }]],
-      ['POST', '/v1.41/images/create?fromSrc=-&repo=imported&tag=1', undefined, [{ kind: 'image', ref: 'imported:1', field: 'query.repo', ifMissing: 'go-on' }]],
+      ['POST', '/v1.41/images/app:1/tag?repo=team/app&tag=2', undefined, [{ kind: 'image', ref: 'app:1', field: 'path.name' }, { kind: 'image', ref: 'team/app:2', field: 'query.repo', ifMissing: 'go-on', mustOwn: true }]],
+      ['POST', '/v1.41/commit?container=web&repo=team/app', undefined, [{ kind: 'container', ref: 'web', field: 'query.container' }, { kind: 'image', ref: 'team/app', field: 'query.repo', ifMissing: 'go-on', mustOwn: true }]],
+      ['POST', '/v1.41/build?t=a:1&t=b', undefined, [{ kind: 'image', ref: 'a:1', field: 'query.t', ifMissing: 'go-on', mustOwn: true }, { kind: 'image', ref: 'b', field: 'query.t', ifMissing: 'go-on', mustOwn: true }]],
+      ['POST', '/v1.41/images/create?fromSrc=-&repo=imported&tag=1', undefined, [{ kind: 'image', ref: 'imported:1', field: 'query.repo', ifMissing: 'go-on', mustOwn: true }]],
+      // A pull may move a shared name (the registry's image); a digest is named with @.
+      ['POST', '/v1.41/images/create?fromImage=busybox&tag=1.36', undefined, [{ kind: 'image', ref: 'busybox:1.36', field: 'query.fromImage', ifMissing: 'go-on' }]],
+      ['POST', '/v1.41/images/create?fromImage=busybox&tag=sha256%3Aab12', undefined, [{ kind: 'image', ref: 'busybox@sha256:ab12', field: 'query.fromImage', ifMissing: 'go-on' }]],
     ])('%s %s', (method, url, body, objects) => {
       const decision = allowed(decide(owning, method, url, body));
       expect(decision.ownedObjects).toEqual(objects.map((object) => ({ owner: ME, ifMissing: 'not-found', ...(object as object) })));
@@ -259,5 +262,25 @@ describe('ownership in dry-run mode', () => {
     expect(decision.containerReferences?.map((reference) => [reference.value, reference.owner])).toEqual([['a', ME]]);
     expect(decision.volumeReferences?.map((reference) => reference.owner)).toEqual([ME]);
     expect(decision.ownedObjects?.map((object) => object.ref)).toContain('b');
+  });
+});
+
+describe('a volume create names an existing volume too', () => {
+  it('inspects the name first: the daemon would answer with the existing volume, another client\'s labels included', () => {
+    const decision = allowed(decide(owning, 'POST', '/volumes/create', { Name: 'data' }));
+    expect(decision.ownedObjects).toEqual([{ kind: 'volume', ref: 'data', field: 'Name', owner: ME, ifMissing: 'go-on' }]);
+    expect(allowed(decide(owning, 'POST', '/volumes/create', {})).ownedObjects ?? []).toEqual([]);
+  });
+});
+
+describe('a pull of every tag', () => {
+  it.each(['/v1.41/images/create?fromImage=team/app', '/v1.41/images/create?fromImage=registry:5000/team/app'])('is refused: %s would move tags no check saw', (url) => {
+    const decision = decide(owning, 'POST', url);
+    expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.fromImage' });
+  });
+
+  it.each(['/v1.41/images/create?fromImage=team/app:1', '/v1.41/images/create?fromImage=team/app@sha256:ab', '/v1.41/images/create?fromImage=registry:5000/team/app&tag=1'])('one tag or digest is a pull of one name: %s', (url) => {
+    expect(decide(owning, 'POST', url).allowed).toBe(true);
+    expect(decide(plain, 'POST', url.replace(/&tag=1$/, '')).allowed).toBe(true);
   });
 });

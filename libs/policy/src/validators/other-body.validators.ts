@@ -52,7 +52,13 @@ export function validateCommit(input: ValidationInput): ValidationOutcome {
   const denial = checkImageChanges(input.query.get('changes')) ?? (input.owner === undefined ? undefined : forgedOwnerChange(input.query.get('changes')));
   return denial ? { ...outcome, denial } : outcome;
 }
-export const validateVolumeCreate = bodyValidator({ kind: 'volumeCreate', ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }], labelOwned: ownerLabelled });
+export const validateVolumeCreate = bodyValidator({
+  kind: 'volumeCreate',
+  ruleSets: [{ at: '', rules: VOLUME_CREATE_RULES }],
+  labelOwned: ownerLabelled,
+  // The daemon answers a create of an existing name with that volume, labels and all.
+  owned: (body, owner) => (typeof body.Name === 'string' && body.Name !== '' ? [{ kind: 'volume', ref: body.Name, field: 'Name', owner, ifMissing: 'go-on' }] : []),
+});
 export const validateNetworkCreate = bodyValidator({ kind: 'networkCreate', ruleSets: [{ at: '', rules: NETWORK_CREATE_RULES }], labelOwned: ownerLabelled });
 
 const connectBody = bodyValidator({
