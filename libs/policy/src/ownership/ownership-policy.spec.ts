@@ -284,3 +284,18 @@ describe('a pull of every tag', () => {
     expect(decide(plain, 'POST', url.replace(/&tag=1$/, '')).allowed).toBe(true);
   });
 });
+
+describe('a BuildKit build\'s outputs', () => {
+  const q = (outputs: unknown) => `/v1.41/build?version=2&remote=client-session&session=s&outputs=${encodeURIComponent(JSON.stringify(outputs))}`;
+  it.each([
+    [[{ Type: 'moby', Attrs: { name: 'team/app:v1' } }]],
+    [[{ Type: 'image', Attrs: { Name: 'team/app:v1', push: 'false' } }]],
+  ])('may not name an image: %j', (outputs) => {
+    const decision = decide(owning, 'POST', q(outputs));
+    expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.outputs' });
+  });
+
+  it.each([[[{ Type: 'local', Attrs: { dest: 'out' } }]], [[{ Type: 'moby' }]], [[]]])('may export elsewhere: %j', (outputs) => {
+    expect(decide(owning, 'POST', q(outputs)).allowed).toBe(true);
+  });
+});

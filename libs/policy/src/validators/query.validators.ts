@@ -1,5 +1,6 @@
 import { parseBuildArgs } from '../build/build-args';
 import { isProtocolRefusal } from '../dry-run';
+import { OWNERSHIP_RULE } from '../ownership/owner-label';
 import { checkImageChanges } from '../build/image-changes';
 import { deny, PolicyDenial } from '../policy-denial';
 import type { DialTarget } from '../rules/dial-target';
@@ -77,6 +78,11 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
   const labels = ownerLabelledBuildLabels(first(input, 'labels'), input.owner);
   // A forged owner label outranks a rule's refusal: it holds in dry-run too.
   if (typeof labels !== 'string') return { ...built, denial: labels };
+  // A BuildKit build's exporter takes its image name from `outputs`, past the `t` check.
+  const outputs = first(input, 'outputs');
+  if (outputs !== undefined && outputs !== '' && namesAnImage(outputs)) {
+    return { ...built, denial: deny(OWNERSHIP_RULE, 'a build\'s outputs may not name an image (it would take the name past the tag check); name it with -t', 'query.outputs', outputs) };
+  }
   return { ...built, queryOverrides: { labels } };
 }
 
@@ -114,3 +120,20 @@ export function validateImageCreate(input: ValidationInput): ValidationOutcome {
 export const validateImagePush = (input: ValidationInput): ValidationOutcome => registryOutcome(input.params.name, 'path.name');
 export const validateDistribution = (input: ValidationInput): ValidationOutcome => registryOutcome(input.params.name, 'path.name');
 export const validateImageSearch = (input: ValidationInput): ValidationOutcome => registryOutcome(first(input, 'term'), 'query.term');
+
+/** Whether a build's `outputs` ([{Type, Attrs}]) names an image; what cannot be read is taken to. */
+function namesAnImage(outputs: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(outputs);
+  } catch {
+    return true;
+  }
+  if (!Array.isArray(parsed)) return true;
+  return parsed.some((output) => {
+    const attrs = (output as { Attrs?: unknown } | null)?.Attrs;
+    if (attrs === undefined || attrs === null) return false;
+    if (typeof attrs !== 'object' || Array.isArray(attrs)) return true;
+    return Object.keys(attrs).some((key) => key.toLowerCase() === 'name');
+  });
+}
