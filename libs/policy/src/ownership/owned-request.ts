@@ -27,11 +27,16 @@ export function ownedRequest(
   owner: string,
 ): OwnedRequest | PolicyDenial {
   const ownedObjects: OwnedObject[] = [];
+  let pathRef: string | undefined = params.id ?? params.name;
+  if (route.template === '/images/{name}/push') {
+    pathRef = pushedReference(params.name ?? '', query.get('tag')?.[0]);
+    if (pathRef === undefined) return deny(OWNERSHIP_RULE, 'a push of every tag of a repository could push tags that are another client\'s; push one tag', 'path.name', params.name);
+  }
   if (route.owns) {
     const { kind, at, mustOwn } = route.owns;
     const named =
       at === 'path'
-        ? [['path', params.id ?? params.name] as const]
+        ? [['path', pathRef] as const]
         : (query.get(at.slice('query.'.length)) ?? []).map((value) => [at, value] as const);
     for (const [field, ref] of named) {
       if (ref !== undefined && ref !== '') ownedObjects.push({ kind, ref, field: field === 'path' ? `path.${'id' in params ? 'id' : 'name'}` : field, owner, ifMissing: 'not-found', ...(mustOwn ? { mustOwn } : {}) });
@@ -77,4 +82,17 @@ function everyTagPull(route: RouteRow, query: ReadonlyMap<string, readonly strin
   const last = image.slice(image.lastIndexOf('/') + 1);
   if (last.includes(':') || image.includes('@')) return undefined;
   return deny(OWNERSHIP_RULE, 'a pull of every tag of a repository could move names that hold another client\'s images; pull one tag or digest', 'query.fromImage', image);
+}
+
+/**
+ * What the daemon pushes: the path's name with the `tag` parameter in place of
+ * any tag it has; the name's own tag without one; every tag (undefined) when
+ * neither names one.
+ */
+function pushedReference(name: string, tag: string | undefined): string | undefined {
+  const slash = name.lastIndexOf('/');
+  const colon = name.indexOf(':', slash + 1);
+  const repository = colon === -1 ? name : name.slice(0, colon);
+  if (tag) return `${repository}:${tag}`;
+  return colon === -1 ? undefined : name;
 }

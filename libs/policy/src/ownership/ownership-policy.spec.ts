@@ -299,3 +299,19 @@ describe('a BuildKit build\'s outputs', () => {
     expect(decide(owning, 'POST', q(outputs)).allowed).toBe(true);
   });
 });
+
+describe('a push', () => {
+  it.each([
+    ['/v1.41/images/team/app/push?tag=v1', 'team/app:v1'],
+    ['/v1.41/images/team/app:mine/push?tag=v1', 'team/app:v1'],
+    ['/v1.41/images/team/app:mine/push', 'team/app:mine'],
+    ['/v1.41/images/registry:5000/team/app/push?tag=v1', 'registry:5000/team/app:v1'],
+  ])('%s is checked as what the daemon pushes, %s', (url, ref) => {
+    expect(allowed(decide(owning, 'POST', url)).ownedObjects?.map((object) => object.ref)).toEqual([ref]);
+  });
+
+  it.each(['/v1.41/images/team/app/push', '/v1.41/images/registry:5000/team/app/push'])('of every tag is refused: %s', (url) => {
+    const decision = decide(owning, 'POST', url);
+    expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'path.name' });
+  });
+});
