@@ -27,6 +27,14 @@ export function ownedRequest(
   owner: string,
 ): OwnedRequest | PolicyDenial {
   const ownedObjects: OwnedObject[] = [];
+  if (route.template === '/images/get') {
+    // What is checked is what the daemon saves: one tag, not every tag of the repository.
+    kept = kept.map(([key, value]) => (key === 'names' && isRepositoryOnly(value) ? ([key, `${value}:latest`] as const) : ([key, value] as const)));
+    query = new Map([...query, ['names', kept.filter(([key]) => key === 'names').map(([, value]) => value)]]);
+  }
+  if (route.template === '/images/{name}/get' && isRepositoryOnly(params.name ?? '')) {
+    return deny(OWNERSHIP_RULE, 'a save of a repository name saves every tag in it, which may be another client\'s; name a tag', 'path.name', params.name);
+  }
   let pathRef: string | undefined = params.id ?? params.name;
   if (route.template === '/images/{name}/push') {
     pathRef = pushedReference(params.name ?? '', query.get('tag')?.[0]);
@@ -95,4 +103,14 @@ function pushedReference(name: string, tag: string | undefined): string | undefi
   const repository = colon === -1 ? name : name.slice(0, colon);
   if (tag) return `${repository}:${tag}`;
   return colon === -1 ? undefined : name;
+}
+
+/**
+ * A name without a tag or digest, which the daemon's save expands to every tag
+ * of the repository. A bare hexadecimal string is taken as an image ID (the
+ * daemon falls back to one when no repository has that name).
+ */
+function isRepositoryOnly(ref: string): boolean {
+  if (ref === '' || ref.includes('@') || /^(sha256:)?[0-9a-f]{1,64}$/.test(ref)) return false;
+  return !ref.slice(ref.lastIndexOf('/') + 1).includes(':');
 }

@@ -125,7 +125,7 @@ describe('ownership mode', () => {
       ['DELETE', '/v1.41/networks/app', undefined, [{ kind: 'network', ref: 'app', field: 'path.id' }]],
       ['POST', '/v1.41/networks/app/disconnect', undefined, [{ kind: 'network', ref: 'app', field: 'path.id', mustOwn: true }]],
       ['GET', '/v1.41/images/app:1/json', undefined, [{ kind: 'image', ref: 'app:1', field: 'path.name' }]],
-      ['GET', '/v1.41/images/get?names=a&names=b', undefined, [{ kind: 'image', ref: 'a', field: 'query.names' }, { kind: 'image', ref: 'b', field: 'query.names' }]],
+      ['GET', '/v1.41/images/get?names=a:1&names=b:2', undefined, [{ kind: 'image', ref: 'a:1', field: 'query.names' }, { kind: 'image', ref: 'b:2', field: 'query.names' }]],
       ['POST', '/v1.41/commit?container=web', undefined, [{ kind: 'container', ref: 'web', field: 'query.container' }]],
       ['POST', '/v1.41/containers/create', { Image: 'app:1' }, [{ kind: 'image', ref: 'app:1', field: 'Image', ifMissing: 'go-on' }]],
       [
@@ -313,5 +313,20 @@ describe('a push', () => {
   it.each(['/v1.41/images/team/app/push', '/v1.41/images/registry:5000/team/app/push'])('of every tag is refused: %s', (url) => {
     const decision = decide(owning, 'POST', url);
     expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'path.name' });
+  });
+});
+
+describe('a save', () => {
+  it('of a repository name saves, and is checked as, its latest tag only (the daemon would save every tag)', () => {
+    const decision = allowed(decide(owning, 'GET', '/v1.41/images/get?names=team%2Fapp&names=busybox%3A1&names=3f9c2a1b7d4e&names=sha256%3Aab12'));
+    expect(decision.ownedObjects?.map((object) => object.ref)).toEqual(['team/app:latest', 'busybox:1', '3f9c2a1b7d4e', 'sha256:ab12']);
+    expect(query(decide(owning, 'GET', '/v1.41/images/get?names=team%2Fapp&names=busybox%3A1')).getAll('names')).toEqual(['team/app:latest', 'busybox:1']);
+    expect(query(decide(plain, 'GET', '/v1.41/images/get?names=team%2Fapp')).getAll('names')).toEqual(['team/app']);
+  });
+
+  it('of a repository name in the path is refused', () => {
+    const decision = decide(owning, 'GET', '/v1.41/images/team/app/get');
+    expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'path.name' });
+    expect(decide(owning, 'GET', '/v1.41/images/team/app:1/get').allowed).toBe(true);
   });
 });
