@@ -21,13 +21,22 @@ describe('client identity', () => {
     ['SANs only (SPIFFE-style)', { subject: {}, subjectaltname: 'URI:spiffe://ci/job' }, 'URI:spiffe://ci/job'],
     ['two CNs', { subject: { CN: ['a', 'b'] } }, 'CN=a+b'],
     ['neither: its fingerprint', { subject: {}, fingerprint256: 'AB:CD' }, 'SHA256=AB:CD'],
-    ['control characters, which never reach a log line', { subject: { CN: 'evil\n{"event":"allowed"}\u0000' } }, 'CN=evil?{"event":"allowed"}?'],
+    ['control characters, which never reach a log line', { subject: { CN: 'evil\n{"event":"allowed"}\u0000' } }, 'CN=evil\\u{a}{"event":"allowed"}\\u{0}'],
+    ['a comma in its CN, which cannot pass for a SAN', { subject: { CN: 'runner-1,DNS:runner-1.ci' } }, 'CN=runner-1\\u{2c}DNS:runner-1.ci'],
+    ['letters beyond ASCII, kept apart', { subject: { CN: 'müller' } }, 'CN=m\\u{fc}ller'],
   ])('names a certificate with %s', (_, cert, name) => {
     expect(certificateName(tlsPeer(cert))).toBe(name);
   });
 
-  it('cuts an overlong name to 200 characters', () => {
-    expect(certificateName(tlsPeer({ subject: { CN: 'x'.repeat(500) } }))).toHaveLength(200);
+  it('names a certificate whose name is over 200 characters by its fingerprint: cut, two names could become one', () => {
+    expect(certificateName(tlsPeer({ subject: { CN: 'x'.repeat(500) }, fingerprint256: 'AB:CD' }))).toBe('SHA256=AB:CD');
+  });
+
+  it('tells apart what printing alone would make one name', () => {
+    const names = ['müller', 'möller', 'm?ller'].map((cn) => certificateName(tlsPeer({ subject: { CN: cn } })));
+    expect(new Set(names).size).toBe(3);
+    const forged = certificateName(tlsPeer({ subject: { CN: 'runner-1,DNS:runner-1.ci' } }));
+    expect(forged).not.toBe(certificateName(tlsPeer({ subject: { CN: 'runner-1' }, subjectaltname: 'DNS:runner-1.ci' })));
   });
 
   it('labels a TLS client with its name and address, and counts it by its name', () => {

@@ -25,7 +25,10 @@ type WithIdentity = Socket & { [IDENTITY]?: ClientIdentity };
 // A certificate's names end up in JSON logs, audit rows and error messages; a
 // CA may sign anything, so control characters and overlong names stop here.
 const MAX_NAME = 200;
-const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
+// Escaped, never replaced: two names must not become one (ownership compares
+// them). A backslash, a comma and anything outside printable ASCII are written
+// as \u{hex}, so a CN cannot imitate a SAN list.
+const escaped = (text: string) => Array.from(text, (char) => (/^[\x20-\x7e]$/.test(char) && char !== '\\' && char !== ',' ? char : `\\u{${char.codePointAt(0)!.toString(16)}}`)).join('');
 
 /** The identity of a connection, computed once per socket. */
 export function clientIdentityOf(socket: Socket): ClientIdentity {
@@ -50,12 +53,14 @@ export function certificateName(socket: TLSSocket): string {
   const cert = socket.getPeerCertificate();
   const cn = cert.subject?.CN;
   const parts = [
-    ...(cn === undefined ? [] : [Array.isArray(cn) ? cn.join('+') : cn].map((value) => `CN=${value}`)),
+    ...(cn === undefined ? [] : [(Array.isArray(cn) ? cn : [cn]).map(escaped).join('+')].map((value) => `CN=${value}`)),
     ...(cert.subjectaltname ?? '')
       .split(/,\s*/)
       .filter(Boolean)
-      .map((san) => san.replace(/^IP Address:/, 'IP:')),
+      .map((san) => escaped(san.replace(/^IP Address:/, 'IP:'))),
   ];
-  const name = parts.length > 0 ? parts.join(',') : `SHA256=${cert.fingerprint256 ?? 'unknown'}`;
-  return printable(name).slice(0, MAX_NAME);
+  const fingerprint = `SHA256=${cert.fingerprint256 ?? 'unknown'}`;
+  const name = parts.length > 0 ? parts.join(',') : fingerprint;
+  // Cut, two long names could become one: the certificate's fingerprint names it instead.
+  return name.length <= MAX_NAME ? name : fingerprint;
 }
