@@ -67,7 +67,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped, names.onBridge]);
     await direct(['volume', 'rm', names.vol, names.auto, names.spare]);
     await direct(['network', 'rm', names.net]);
-    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:buildkit`]);
+    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:buildkit`, `${names.built}:steps`]);
     await instance?.stop();
   });
 
@@ -196,6 +196,45 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect(forged.code).not.toBe(0);
     expect(forged.stderr).toContain(`query.labels.${OWNER_LABEL}="${A}": the label ${OWNER_LABEL} is set by dind-service`);
   }, 150_000);
+
+  it('keeps the step images of A\'s classic build from B: nameless and unlabelled, they are nobody\'s', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-steps-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nRUN echo secret-of-a > /secret\nRUN echo done > /done\n`);
+    const built = await docker('/usr/bin/docker', instance.tcpHost, ['build', '-t', `${names.built}:steps`, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirA, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    expect(built.code).toBe(0);
+    // The image of the first RUN: it holds /secret, and the daemon gave it no label and no name.
+    const step = text(await direct(['image', 'inspect', '--format', '{{.Parent}}', `${names.built}:steps`]));
+    expect(step).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(text(await direct(['image', 'inspect', '--format', `{{index .Config.Labels "${OWNER_LABEL}"}}|{{len .RepoTags}}`, step]))).toBe('|0');
+    const b = as(dirB);
+    expect(text(await b(['images', '-a', '-q', '--no-trunc'])).split('\n')).not.toContain(step);
+    const run = await b(['run', '--rm', step, 'cat', '/secret']);
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).not.toContain('secret-of-a');
+    expect(run.stderr).toContain('has no owner');
+    expect((await b(['save', '-o', join(dir, 'step.tar'), step])).code).not.toBe(0);
+  }, 120_000);
+
+  it('lets B name a shared image anew, but not move a shared name onto its own image (everyone runs that name)', async () => {
+    const b = as(dirB);
+    const copy = `dind-test/${unique('b-copy')}:1`;
+    const source = unique('own-b-src');
+    const own = `dind-test/${unique('own-b-img')}:1`;
+    try {
+      expect((await b(['tag', state.image, copy])).code).toBe(0);
+      expect((await b(['create', '--name', source, state.image, 'true'])).code).toBe(0);
+      expect((await b(['commit', source, own])).code).toBe(0);
+      expect(await labelOf('image', own)).toBe(B);
+      const before = text(await direct(['image', 'inspect', '--format', '{{.Id}}', state.image]));
+      const moved = await b(['tag', own, state.image]);
+      expect(moved.code).not.toBe(0);
+      expect(moved.stderr).toContain('is shared');
+      expect(text(await direct(['image', 'inspect', '--format', '{{.Id}}', state.image]))).toBe(before);
+    } finally {
+      await direct(['rm', '-f', source]);
+      await direct(['rmi', copy, own]);
+    }
+  }, 120_000);
 
   it('narrows /system/df to the client\'s own containers and volumes (dockerode)', async () => {
     const df = (await dockerode(dirB).df()) as { Containers: Array<{ Names: string[] }>; Volumes: Array<{ Name: string }>; Images: Array<{ RepoTags: string[] | null }> };
