@@ -116,6 +116,11 @@ describe('pinnedRequest', () => {
     expect({ ...sent, Image: unpinned.Image, HostConfig: unpinned.HostConfig }).toEqual(unpinned);
   });
 
+  it('leaves a push naming its repository: the daemon reads it only as a name', () => {
+    const decision = decide('POST', '/v1.41/images/cafe/push?tag=latest');
+    expect(pinnedRequest(decision, ids(['image', 'cafe', IMAGE]))).toBe(decision);
+  });
+
   it('forwards the decision itself when nothing was resolved', () => {
     const decision = decide('GET', '/v1.41/volumes/data');
     expect(pinnedRequest(decision, new ResolvedIds())).toBe(decision);

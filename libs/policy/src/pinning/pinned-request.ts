@@ -17,6 +17,10 @@ interface NamedAt {
 // keys, so an ID there changes what the container is configured with.
 const PINNED_BODY_FIELD = /^(Image|Container|HostConfig\.(VolumesFrom|Links)\[\d+\]|HostConfig\.(NetworkMode|PidMode|IpcMode)|NetworkingConfig\.EndpointsConfig\..+\.Links\[\d+\])$/;
 
+// The daemon reads this image reference only as a repository name (never as an
+// ID or ID prefix), so there is nothing to pin, and an ID there would not push.
+const NAME_ONLY_ROUTES = new Set(['POST /images/{name}/push']);
+
 /**
  * The request to forward once the daemon-side checks passed: every object it
  * names where the daemon resolves a reference (path, query, create body) named
@@ -32,6 +36,7 @@ export function pinnedRequest(decision: AllowedRequest, resolved: ResolvedIds): 
     // A body's network references are not pinned (see PINNED_BODY_FIELD); the path's is.
     ...(decision.networkReferences ?? []).filter(({ field }) => field === 'path.id').map(({ field, ref }) => ({ kind: 'network' as const, field, ref })),
   ];
+  if (decision.route && NAME_ONLY_ROUTES.has(`${decision.route.method} ${decision.route.template}`)) return decision;
   let upstreamUrl = decision.upstreamUrl;
   let body: Record<string, unknown> | undefined;
   for (const { kind, field, ref } of named) {
