@@ -116,6 +116,17 @@ describe('pinnedRequest', () => {
     expect({ ...sent, Image: unpinned.Image, HostConfig: unpinned.HostConfig }).toEqual(unpinned);
   });
 
+  it.each([
+    ['a commit', 'POST', '/v1.41/commit?container=alpine&repo=cafe'],
+    ['a pull', 'POST', '/v1.41/images/create?fromImage=cafe'],
+    ['a tag', 'POST', '/v1.41/images/alpine/tag?repo=cafe'],
+    ['a build', 'POST', '/v1.41/build?t=cafe'],
+  ])('leaves the image name %s gives its result, which is a name and not a reference', (_case, method, url) => {
+    const decision = decide(method, url);
+    const pinned = pinnedRequest(decision, ids(['image', 'cafe:v1', IMAGE], ['image', 'cafe:latest', IMAGE], ['image', 'cafe', IMAGE])) as AllowedRequest;
+    expect(pinned.upstreamUrl).toBe(decision.upstreamUrl);
+  });
+
   it('leaves a push naming its repository: the daemon reads it only as a name', () => {
     const decision = decide('POST', '/v1.41/images/cafe/push?tag=latest');
     expect(pinnedRequest(decision, ids(['image', 'cafe', IMAGE]))).toBe(decision);

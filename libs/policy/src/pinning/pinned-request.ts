@@ -17,6 +17,11 @@ interface NamedAt {
 // keys, so an ID there changes what the container is configured with.
 const PINNED_BODY_FIELD = /^(Image|Container|HostConfig\.(VolumesFrom|Links)\[\d+\]|HostConfig\.(NetworkMode|PidMode|IpcMode)|NetworkingConfig\.EndpointsConfig\..+\.Links\[\d+\])$/;
 
+// Query parameters that name an object to act on or borrow from. Not the image
+// names a request gives its result (`repo`, `fromImage`, `t`): they are
+// inspected only to see whose name it is, and are names, never references.
+const PINNED_QUERY_FIELDS = new Set(['query.container', 'query.names', 'query.networkmode']);
+
 // The daemon reads this image reference only as a repository name (never as an
 // ID or ID prefix), so there is nothing to pin, and an ID there would not push.
 const NAME_ONLY_ROUTES = new Set(['POST /images/{name}/push']);
@@ -45,7 +50,7 @@ export function pinnedRequest(decision: AllowedRequest, resolved: ResolvedIds): 
     if (id === 'moved') return deny('reference.moved', `${kind} ${JSON.stringify(ref)} resolved to two different objects while the request was checked; try again`, field, ref);
     if (field === 'path.id' || field === 'path.name') {
       upstreamUrl = withPathParam(upstreamUrl, decision.route.template, field.slice('path.'.length), id);
-    } else if (field.startsWith('query.')) {
+    } else if (PINNED_QUERY_FIELDS.has(field)) {
       upstreamUrl = withQueryValue(upstreamUrl, field.slice('query.'.length), ref, id);
     } else if (PINNED_BODY_FIELD.test(field) && decision.body !== undefined) {
       body ??= JSON.parse(decision.body.toString('utf8')) as Record<string, unknown>;
