@@ -132,6 +132,43 @@ describe('pinnedRequest', () => {
     expect(pinnedRequest(decision, ids(['image', 'cafe', IMAGE]))).toBe(decision);
   });
 
+  describe("a create's networks: the endpoint's NetworkID, which the daemon prefers to the stored name at start", () => {
+    const create = (body: Record<string, unknown>, ...entries: Array<[string, string]>) => {
+      const decision = decide('POST', '/v1.44/containers/create', { Image: 'alpine', ...body });
+      const pinned = pinnedRequest(decision, ids(...entries.map(([ref, id]) => ['network', ref, id] as ['network', string, string]))) as AllowedRequest;
+      return JSON.parse(pinned.body!.toString()) as { HostConfig?: Record<string, unknown>; NetworkingConfig?: { EndpointsConfig: Record<string, Record<string, unknown>> } };
+    };
+    const M = 'd'.repeat(64);
+
+    it('adds the endpoint a NetworkMode network would have had, keyed as written', () => {
+      const sent = create({ HostConfig: { NetworkMode: 'fe12' } }, ['fe12', N]);
+      expect(sent.HostConfig!.NetworkMode).toBe('fe12');
+      expect(sent.NetworkingConfig).toEqual({ EndpointsConfig: { fe12: { NetworkID: N } } });
+    });
+
+    it("sets each user-defined endpoint's NetworkID, keeps its other settings and key, leaves predefined ones", () => {
+      const sent = create(
+        { HostConfig: { NetworkMode: 'front.net' }, NetworkingConfig: { EndpointsConfig: { 'front.net': { Aliases: ['web'] }, back: {}, bridge: {} } } },
+        ['front.net', N],
+        ['back', M],
+      );
+      expect(sent.HostConfig!.NetworkMode).toBe('front.net');
+      expect(sent.NetworkingConfig!.EndpointsConfig).toEqual({ 'front.net': { Aliases: ['web'], NetworkID: N }, back: { NetworkID: M }, bridge: {} });
+    });
+
+    it('replaces a NetworkID the client gave by the full ID it resolved to', () => {
+      const sent = create({ HostConfig: { NetworkMode: 'front' }, NetworkingConfig: { EndpointsConfig: { front: { NetworkID: 'fe' } } } }, ['front', M], ['fe', N]);
+      expect(sent.NetworkingConfig!.EndpointsConfig.front.NetworkID).toBe(N);
+    });
+  });
+
+  it("pins a connect's network in the path and in its endpoint's NetworkID", () => {
+    const decision = decide('POST', '/v1.41/networks/fe/connect', { Container: 'web', EndpointConfig: { Aliases: ['x'] } });
+    const pinned = pinnedRequest(decision, ids(['network', 'fe', N], ['container', 'web', A])) as AllowedRequest;
+    expect(pinned.upstreamUrl).toBe(`/v1.41/networks/${N}/connect`);
+    expect(JSON.parse(pinned.body!.toString())).toEqual({ Container: A, EndpointConfig: { Aliases: ['x'], NetworkID: N } });
+  });
+
   it('forwards the decision itself when nothing was resolved', () => {
     const decision = decide('GET', '/v1.41/volumes/data');
     expect(pinnedRequest(decision, new ResolvedIds())).toBe(decision);

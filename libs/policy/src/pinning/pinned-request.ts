@@ -11,10 +11,7 @@ interface NamedAt {
 }
 
 // Body fields whose value names a container by the reference checked (with a
-// mode or alias around it), or the create's image. Networks a body names
-// (NetworkMode as a network, EndpointsConfig keys, NetworkID) are not pinned:
-// the daemon keeps the name as written and matches it against the endpoint
-// keys, so an ID there changes what the container is configured with.
+// mode or alias around it), or the create's image.
 const PINNED_BODY_FIELD = /^(Image|Container|HostConfig\.(VolumesFrom|Links)\[\d+\]|HostConfig\.(NetworkMode|PidMode|IpcMode)|NetworkingConfig\.EndpointsConfig\..+\.Links\[\d+\])$/;
 
 // Query parameters that name an object to act on or borrow from. Not the image
@@ -38,8 +35,7 @@ export function pinnedRequest(decision: AllowedRequest, resolved: ResolvedIds): 
   const named: NamedAt[] = [
     ...(decision.ownedObjects ?? []),
     ...(decision.containerReferences ?? []).map(({ field, ref }) => ({ kind: 'container' as const, field, ref })),
-    // A body's network references are not pinned (see PINNED_BODY_FIELD); the path's is.
-    ...(decision.networkReferences ?? []).filter(({ field }) => field === 'path.id').map(({ field, ref }) => ({ kind: 'network' as const, field, ref })),
+    ...(decision.networkReferences ?? []).map(({ field, ref }) => ({ kind: 'network' as const, field, ref })),
   ];
   if (decision.route && NAME_ONLY_ROUTES.has(`${decision.route.method} ${decision.route.template}`)) return decision;
   let upstreamUrl = decision.upstreamUrl;
@@ -52,9 +48,16 @@ export function pinnedRequest(decision: AllowedRequest, resolved: ResolvedIds): 
       upstreamUrl = withPathParam(upstreamUrl, decision.route.template, field.slice('path.'.length), id);
     } else if (PINNED_QUERY_FIELDS.has(field)) {
       upstreamUrl = withQueryValue(upstreamUrl, field.slice('query.'.length), ref, id);
+    } else if (kind === 'network' && decision.body !== undefined) {
+      body ??= JSON.parse(decision.body.toString('utf8')) as Record<string, unknown>;
+      withNetworkId(body, field, ref, id);
     } else if (PINNED_BODY_FIELD.test(field) && decision.body !== undefined) {
       body ??= JSON.parse(decision.body.toString('utf8')) as Record<string, unknown>;
       withBodyValue(body, field, ref, id);
+    }
+    if (kind === 'network' && field === 'path.id' && decision.route.template === '/networks/{id}/connect' && decision.body !== undefined) {
+      body ??= JSON.parse(decision.body.toString('utf8')) as Record<string, unknown>;
+      withNetworkId(body, 'EndpointConfig', ref, id);
     }
   }
   if (upstreamUrl === decision.upstreamUrl && body === undefined) return decision;
@@ -96,6 +99,54 @@ export function withQueryValue(upstreamUrl: string, key: string, ref: string, id
     return pinned === undefined ? pair : `${pair.slice(0, eq)}=${encodeURIComponent(pinned)}`;
   });
   return `${upstreamUrl.slice(0, queryAt)}?${pairs.join('&')}`;
+}
+
+/**
+ * A network a body names by a user-defined name is stored by that name and
+ * looked up again each time the container starts (or, connected while
+ * stopped, when it next starts): a network removed meanwhile would resolve, as
+ * an ID prefix, to another one. The daemon prefers an endpoint's `NetworkID`
+ * to its key at that point, so the ID checked is written there (the key and
+ * `NetworkMode` stay as the client wrote them: the daemon matches them
+ * against each other). A `NetworkID` the client gave is replaced by the full
+ * ID it resolved to. A `NetworkMode` network without endpoint settings gets
+ * the one endpoint it would have had, with the ID.
+ */
+function withNetworkId(body: Record<string, unknown>, field: string, ref: string, id: string): void {
+  const object = (value: unknown): Record<string, unknown> | undefined =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const settingsAt = (holder: Record<string, unknown>, key: string): Record<string, unknown> => {
+    const settings = object(holder[key]) ?? {};
+    holder[key] = settings;
+    return settings;
+  };
+  if (field === 'EndpointConfig') {
+    const settings = settingsAt(body, 'EndpointConfig');
+    if (typeof settings.NetworkID !== 'string' || settings.NetworkID === '') settings.NetworkID = id;
+    return;
+  }
+  const given = field === 'EndpointConfig.NetworkID' ? ['EndpointConfig'] : /^NetworkingConfig\.EndpointsConfig\.(.+)\.NetworkID$/.exec(field);
+  if (given) {
+    // (An endpoint key may hold dots: it is taken whole, not split as a path.)
+    const settings = given.length === 1 ? object(body.EndpointConfig) : object(object(object(body.NetworkingConfig)?.EndpointsConfig)?.[given[1]]);
+    if (settings && settings.NetworkID === ref) settings.NetworkID = id;
+    return;
+  }
+  const endpoint = /^NetworkingConfig\.EndpointsConfig\.(.+)$/.exec(field);
+  if (endpoint) {
+    const endpoints = object(object(body.NetworkingConfig)?.EndpointsConfig);
+    if (!endpoints || !(endpoint[1] in endpoints)) return;
+    const settings = settingsAt(endpoints, endpoint[1]);
+    if (typeof settings.NetworkID !== 'string' || settings.NetworkID === '') settings.NetworkID = id;
+    return;
+  }
+  if (field === 'HostConfig.NetworkMode') {
+    const networking = object(body.NetworkingConfig) ?? {};
+    const endpoints = object(networking.EndpointsConfig) ?? {};
+    // Endpoints of its own (the key for this network among them) are pinned by their own references.
+    if (Object.keys(endpoints).length > 0) return;
+    body.NetworkingConfig = { ...networking, EndpointsConfig: { [ref]: { NetworkID: id } } };
+  }
 }
 
 /** Names `id` at a body field in place of `ref`, keeping what the field says around it (a mode, an alias). */
