@@ -306,6 +306,29 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     }
   });
 
+  it('starts B\'s container on the network it was created on, not on A\'s whose ID begins with that network\'s name', async () => {
+    const b = as(dirB);
+    const netA = text(await direct(['network', 'inspect', '--format', '{{.Id}}', names.net]));
+    const prefix = netA.slice(0, 16);
+    const ctr = unique('own-b-net');
+    try {
+      expect((await b(['network', 'create', prefix])).code).toBe(0);
+      const netB = text(await direct(['network', 'inspect', '--format', '{{.Id}}', prefix]));
+      expect((await b(['create', '--name', ctr, '--network', prefix, state.image, 'sleep', '300'])).code).toBe(0);
+      // The daemon keeps the name and looks it up again at start: removed, it would resolve
+      // as a prefix of A's network. The endpoint's NetworkID, which it prefers, is B's.
+      expect(text(await direct(['container', 'inspect', '--format', `{{(index .NetworkSettings.Networks "${prefix}").NetworkID}}`, ctr]))).toBe(netB);
+      expect((await b(['network', 'rm', prefix])).code).toBe(0);
+      const started = await b(['start', ctr]);
+      expect(started.code).not.toBe(0);
+      expect(text(await direct(['network', 'inspect', '--format', '{{json .Containers}}', names.net]))).not.toContain(text(await direct(['container', 'inspect', '--format', '{{.Id}}', ctr])));
+    } finally {
+      await direct(['rm', '-f', ctr]);
+      const left = text(await direct(['network', 'inspect', '--format', '{{.Id}}', prefix]));
+      if (left !== netA) await direct(['network', 'rm', prefix]);
+    }
+  });
+
   it('A can do all of it: inspect, exec, logs, a named volume made on the fly (labelled), commit, and the lists show its objects', async () => {
     const a = as(dirA);
     expect(text(await a(['container', 'inspect', '--format', '{{.Name}}', names.ctr]))).toBe(`/${names.ctr}`);
