@@ -44,6 +44,18 @@ describe('DaemonSideChecks', () => {
     expect(ownership.check).toHaveBeenCalledWith([object], expect.any(ResolvedIds));
   });
 
+  it('forwards the request naming what the checks resolved, and refuses a reference they resolved differently', async () => {
+    const policy = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, ownership: true } });
+    const decided = policy.decide({ method: 'DELETE', url: '/v1.41/containers/web?force=1', headers: {}, client: '10.0.0.5' });
+    if (!decided.allowed) throw new Error(decided.denial.reason);
+    const id = 'ab'.repeat(32);
+    const resolving = (...ids: string[]) =>
+      ({ check: jest.fn(async (_objects: unknown, resolved: ResolvedIds) => void ids.forEach((one) => resolved.record('container', 'web', one))) }) as unknown as OwnershipChecker;
+    const settle = (owner: OwnershipChecker) => new DaemonSideChecks(policy, dial, containers, count, volumes, networks, owner).settle(decided);
+    expect(await settle(resolving(id))).toMatchObject({ upstreamUrl: `/v1.41/containers/${id}?force=1` });
+    expect(await settle(resolving(id, 'cd'.repeat(32)))).toMatchObject({ rule: 'reference.moved', field: 'path.id', value: 'web' });
+  });
+
   it('in ownership mode creates volumes last: a refusal of the networks or the count leaves no volume behind', async () => {
     const reference = { field: 'HostConfig.Binds[0]', value: 'v:/data', name: 'v', owner: '10.0.0.5' };
     const create = allowed({ volumeReferences: [reference], networkReferences: [{ field: 'path.id', value: '0a1b', ref: '0a1b' }] });
