@@ -314,6 +314,60 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect((await exec.inspect()).ContainerID).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('forwards what it checked: B\'s container named after a prefix of A\'s ID is acted on by its own full ID', async () => {
+    const b = as(dirB);
+    const idA = text(await direct(['container', 'inspect', '--format', '{{.Id}}', names.ctr]));
+    // A unique prefix of A's ID, which the daemon resolves to A's container when no container has it as a name.
+    const prefix = idA.slice(0, 16);
+    const joiner = unique('own-b-joiner');
+    try {
+      expect((await b(['create', '--name', prefix, state.image, 'sleep', '300'])).code).toBe(0);
+      const idB = text(await direct(['container', 'inspect', '--format', '{{.Id}}', prefix]));
+      expect(idB).not.toBe(idA);
+      // A create borrowing B's container by that name stores its full ID, not the name: started
+      // after B renamed its container, the daemon would otherwise resolve the prefix to A's.
+      expect((await b(['create', '--name', joiner, '--network', `container:${prefix}`, state.image, 'sleep', '300'])).code).toBe(0);
+      expect(text(await direct(['container', 'inspect', '--format', '{{.HostConfig.NetworkMode}}', joiner]))).toBe(`container:${idB}`);
+      expect((await b(['rm', joiner])).code).toBe(0);
+      // The delete names B's container by its full ID: A's is untouched.
+      expect((await b(['rm', '-f', prefix])).code).toBe(0);
+      expect((await direct(['container', 'inspect', idB])).code).not.toBe(0);
+      expect(text(await direct(['container', 'inspect', '--format', '{{.Id}}', names.ctr]))).toBe(idA);
+      // With B's container gone the prefix is A's: refused, as another client's.
+      const again = await b(['rm', '-f', prefix]);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toMatch(/belongs to another client \(rule ownership\)/);
+      expect(text(await direct(['container', 'inspect', '--format', '{{.Id}}', names.ctr]))).toBe(idA);
+    } finally {
+      await direct(['rm', '-f', joiner]);
+      const left = text(await direct(['container', 'inspect', '--format', '{{.Id}}', prefix]));
+      if (left !== idA) await direct(['rm', '-f', prefix]);
+    }
+  });
+
+  it('starts B\'s container on the network it was created on, not on A\'s whose ID begins with that network\'s name', async () => {
+    const b = as(dirB);
+    const netA = text(await direct(['network', 'inspect', '--format', '{{.Id}}', names.net]));
+    const prefix = netA.slice(0, 16);
+    const ctr = unique('own-b-net');
+    try {
+      expect((await b(['network', 'create', prefix])).code).toBe(0);
+      const netB = text(await direct(['network', 'inspect', '--format', '{{.Id}}', prefix]));
+      expect((await b(['create', '--name', ctr, '--network', prefix, state.image, 'sleep', '300'])).code).toBe(0);
+      // The daemon keeps the name and looks it up again at start: removed, it would resolve
+      // as a prefix of A's network. The endpoint's NetworkID, which it prefers, is B's.
+      expect(text(await direct(['container', 'inspect', '--format', `{{(index .NetworkSettings.Networks "${prefix}").NetworkID}}`, ctr]))).toBe(netB);
+      expect((await b(['network', 'rm', prefix])).code).toBe(0);
+      const started = await b(['start', ctr]);
+      expect(started.code).not.toBe(0);
+      expect(text(await direct(['network', 'inspect', '--format', '{{json .Containers}}', names.net]))).not.toContain(text(await direct(['container', 'inspect', '--format', '{{.Id}}', ctr])));
+    } finally {
+      await direct(['rm', '-f', ctr]);
+      const left = text(await direct(['network', 'inspect', '--format', '{{.Id}}', prefix]));
+      if (left !== netA) await direct(['network', 'rm', prefix]);
+    }
+  });
+
   it('A can do all of it: inspect, exec, logs, a named volume made on the fly (labelled), commit, and the lists show its objects', async () => {
     const a = as(dirA);
     expect(text(await a(['container', 'inspect', '--format', '{{.Name}}', names.ctr]))).toBe(`/${names.ctr}`);

@@ -25,3 +25,5 @@ export type { OwnedKind, OwnedObject } from './ownership/owned-object';
 export { notFoundRefusal, ownershipRefusal } from './ownership/owned-object';
 export type { OwnerView } from './ownership/owner-view';
 export { ownerVisible } from './ownership/owner-view';
+export { ResolvedIds, resolvedIdOf, imageForwardRef } from './pinning/resolved-ids';
+export { pinnedRequest, withPathParam, withQueryValue, pinnedValue } from './pinning/pinned-request';

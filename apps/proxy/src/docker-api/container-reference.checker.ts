@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
-import { ContainerReference, deny, DockerPolicy, nextNamespaceReference, PolicyDenial } from '@dind/policy';
+import { ContainerReference, deny, DockerPolicy, nextNamespaceReference, PolicyDenial, ResolvedIds, resolvedIdOf } from '@dind/policy';
 import { DOCKER_POLICY } from '../core/core.tokens';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 
@@ -14,7 +14,9 @@ const INSPECT_TIMEOUT_MS = 5000;
  * namespaces, the target of an exec) and refuses the request unless each one
  * satisfies the policy: a container that did not come in through it (a shared
  * daemon in sidecar mode, dry-run) must not lend its host mounts, host
- * namespaces or privileges.
+ * namespaces or privileges. The container each reference resolved to is
+ * recorded in `resolved`: the request is forwarded naming it by its full ID
+ * (see `pinnedRequest`), or the daemon could resolve the name to another one.
  */
 @Injectable()
 export class ContainerReferenceChecker {
@@ -24,7 +26,7 @@ export class ContainerReferenceChecker {
     @Optional() private readonly volumes?: VolumeReferenceChecker,
   ) {}
 
-  async check(references: readonly ContainerReference[]): Promise<PolicyDenial | undefined> {
+  async check(references: readonly ContainerReference[], resolved = new ResolvedIds()): Promise<PolicyDenial | undefined> {
     for (const first of references) {
       let reference: ContainerReference | undefined = first;
       for (let hop = 0; reference; hop++) {
@@ -33,6 +35,12 @@ export class ContainerReferenceChecker {
         if ('rule' in inspected) return inspected;
         const denial = this.policy.checkReferencedContainer(reference, inspected.body);
         if (denial) return denial;
+        // Only the first hop is the request's; later ones are what the daemon stored.
+        if (hop === 0) {
+          const id = resolvedIdOf('container', reference.ref, inspected.body);
+          if (id === undefined) return refusal(reference, `the daemon's answer for container ${JSON.stringify(reference.ref)} names no ID`);
+          resolved.record('container', reference.ref, id);
+        }
         const lent = await this.checkLentVolumes(reference, inspected.body);
         if (lent) return lent;
         reference = nextNamespaceReference(reference, inspected.body);

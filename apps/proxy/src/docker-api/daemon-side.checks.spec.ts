@@ -1,4 +1,4 @@
-import { AllowedRequest, deny, DockerPolicy, RESTRICTED } from '@dind/policy';
+import { AllowedRequest, deny, DockerPolicy, ResolvedIds, RESTRICTED } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
@@ -41,7 +41,19 @@ describe('DaemonSideChecks', () => {
     const object = { kind: 'container', ref: 'web', field: 'path.id', owner: '10.0.0.5', ifMissing: 'not-found' } as const;
     // The dial check refuses too (and is asked alongside): the owner's refusal is the one the client sees.
     expect(await checks(false).settle(allowed({ ownedObjects: [object], dialTargets: withTarget.dialTargets }))).toBe(notMine);
-    expect(ownership.check).toHaveBeenCalledWith([object]);
+    expect(ownership.check).toHaveBeenCalledWith([object], expect.any(ResolvedIds));
+  });
+
+  it('forwards the request naming what the checks resolved, and refuses a reference they resolved differently', async () => {
+    const policy = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, ownership: true } });
+    const decided = policy.decide({ method: 'DELETE', url: '/v1.41/containers/web?force=1', headers: {}, client: '10.0.0.5' });
+    if (!decided.allowed) throw new Error(decided.denial.reason);
+    const id = 'ab'.repeat(32);
+    const resolving = (...ids: string[]) =>
+      ({ check: jest.fn(async (_objects: unknown, resolved: ResolvedIds) => void ids.forEach((one) => resolved.record('container', 'web', one))) }) as unknown as OwnershipChecker;
+    const settle = (owner: OwnershipChecker) => new DaemonSideChecks(policy, dial, containers, count, volumes, networks, owner).settle(decided);
+    expect(await settle(resolving(id))).toMatchObject({ upstreamUrl: `/v1.41/containers/${id}?force=1` });
+    expect(await settle(resolving(id, 'cd'.repeat(32)))).toMatchObject({ rule: 'reference.moved', field: 'path.id', value: 'web' });
   });
 
   it('in ownership mode creates volumes last: a refusal of the networks or the count leaves no volume behind', async () => {
@@ -60,7 +72,7 @@ describe('DaemonSideChecks', () => {
   it('resolves the networks a request attaches to, and answers their refusal', async () => {
     const reference = { field: 'path.id', value: '0a1b', ref: '0a1b' };
     expect(await checks(false).settle(allowed({ networkReferences: [reference] }))).toBe(hostNetwork);
-    expect(networks.check).toHaveBeenCalledWith([reference]);
+    expect(networks.check).toHaveBeenCalledWith([reference], expect.any(ResolvedIds));
   });
 
   it('counts the containers only for a request that adds one, and answers the ceiling\'s refusal', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AllowedRequest, DockerPolicy, forwardsInDryRun, PolicyDenial } from '@dind/policy';
+import { AllowedRequest, DockerPolicy, forwardsInDryRun, pinnedRequest, PolicyDenial, ResolvedIds } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
@@ -27,8 +27,15 @@ export class DaemonSideChecks {
     private readonly ownership: OwnershipChecker,
   ) {}
 
-  /** The decision to forward (in dry-run, with the would-be denial), or the denial. */
+  /**
+   * The decision to forward (in dry-run, with the would-be denial), or the
+   * denial. What passed names each inspected container, network, exec session
+   * and ID-like image reference by what the inspect resolved it to: forwarded
+   * as the client wrote it, a name removed meanwhile would resolve, as an ID
+   * prefix, to another client's object.
+   */
   async settle(decision: AllowedRequest): Promise<AllowedRequest | PolicyDenial> {
+    const resolved = new ResolvedIds();
     // Independent questions to the daemon and DNS, asked together: a create
     // that names volumes and networks waits for the slowest, not for the sum.
     // The first denial in this fixed order is the one reported. In ownership
@@ -38,16 +45,16 @@ export class DaemonSideChecks {
     const volumesLast = decision.volumeReferences?.some((reference) => reference.owner !== undefined) ?? false;
     const volumes = () => (decision.volumeReferences?.length ? this.volumeReferences.check(decision.volumeReferences) : undefined);
     const answers = await Promise.all([
-      decision.ownedObjects?.length ? this.ownership.check(decision.ownedObjects) : undefined,
+      decision.ownedObjects?.length ? this.ownership.check(decision.ownedObjects, resolved) : undefined,
       decision.dialTargets?.length ? this.dialTargets.check(decision.dialTargets) : undefined,
-      decision.containerReferences?.length ? this.containerReferences.check(decision.containerReferences) : undefined,
+      decision.containerReferences?.length ? this.containerReferences.check(decision.containerReferences, resolved) : undefined,
       volumesLast ? undefined : volumes(),
-      decision.networkReferences?.length ? this.networkReferences.check(decision.networkReferences) : undefined,
+      decision.networkReferences?.length ? this.networkReferences.check(decision.networkReferences, resolved) : undefined,
       decision.containerCount ? this.containerCount.check(decision.containerCount) : undefined,
     ]);
     const denial = answers.find((answer) => answer !== undefined) ?? (volumesLast ? await volumes() : undefined);
-    if (!denial) return decision;
+    if (!denial) return pinnedRequest(decision, resolved);
     if (!forwardsInDryRun(this.policy.policyOptions, denial)) return denial;
-    return decision.wouldDeny ? decision : { ...decision, wouldDeny: denial };
+    return pinnedRequest(decision.wouldDeny ? decision : { ...decision, wouldDeny: denial }, resolved);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
-import { DockerPolicy, NetworkReference, networkReferenceRefusal, PolicyDenial } from '@dind/policy';
+import { DockerPolicy, NetworkReference, networkReferenceRefusal, PolicyDenial, ResolvedIds, resolvedIdOf } from '@dind/policy';
 import { DOCKER_POLICY } from '../core/core.tokens';
 import { firstDenial } from './first-denial';
 
@@ -11,7 +11,9 @@ const INSPECT_TIMEOUT_MS = 5000;
  * daemon will resolve it (full ID, exact name, unique ID prefix), and refuses
  * the request unless the network it resolves to may be joined. The list of
  * host network IDs the service keeps is a first, static look; this one is
- * made at request time and also sees networks created a moment ago.
+ * made at request time and also sees networks created a moment ago. The
+ * network each reference resolved to is recorded in `resolved`, so a path's
+ * network is forwarded by its full ID (see `pinnedRequest`).
  */
 @Injectable()
 export class NetworkReferenceChecker {
@@ -20,11 +22,11 @@ export class NetworkReferenceChecker {
     private readonly supervisor: DockerdSupervisor,
   ) {}
 
-  check(references: readonly NetworkReference[]): Promise<PolicyDenial | undefined> {
-    return firstDenial(references, (reference) => reference.ref, (reference) => this.checkOne(reference));
+  check(references: readonly NetworkReference[], resolved = new ResolvedIds()): Promise<PolicyDenial | undefined> {
+    return firstDenial(references, (reference) => reference.ref, (reference) => this.checkOne(reference, resolved));
   }
 
-  private async checkOne(reference: NetworkReference): Promise<PolicyDenial | undefined> {
+  private async checkOne(reference: NetworkReference, resolved: ResolvedIds): Promise<PolicyDenial | undefined> {
     const cannot = (why: string) => networkReferenceRefusal(reference, `cannot resolve network ${JSON.stringify(reference.ref)} to check it (${why})`);
     try {
       const answer = await getFromDaemon(this.supervisor.upstream, `/networks/${encodeURIComponent(reference.ref)}`, INSPECT_TIMEOUT_MS);
@@ -32,7 +34,12 @@ export class NetworkReferenceChecker {
       // anything by the time it is used (a stopped container keeps it until start).
       if (answer.status === 404) return cannot('no such network');
       if (answer.status !== 200) return cannot(`the daemon answered ${answer.status}`);
-      return this.policy.checkReferencedNetwork(reference, answer.body);
+      const denial = this.policy.checkReferencedNetwork(reference, answer.body);
+      if (denial) return denial;
+      const id = resolvedIdOf('network', reference.ref, answer.body);
+      if (id === undefined) return cannot('the daemon names no ID');
+      resolved.record('network', reference.ref, id);
+      return undefined;
     } catch (error) {
       return cannot((error as Error).message);
     }

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerdSupervisor } from '@dind/daemon';
-import { DockerPolicy, OWNER_LABEL, OwnedObject, parsePolicyOptions } from '@dind/policy';
+import { DockerPolicy, OWNER_LABEL, OwnedObject, parsePolicyOptions, ResolvedIds } from '@dind/policy';
 import { OwnershipChecker } from './ownership.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 
@@ -35,8 +35,8 @@ beforeEach(() => {
 const policy = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: parsePolicyOptions({ ownership: true }, 'test') });
 const supervisor = (path = socketPath) => ({ upstream: { socketPath: path } }) as unknown as DockerdSupervisor;
 const object = (kind: OwnedObject['kind'], ref: string, extra: Partial<OwnedObject> = {}): OwnedObject => ({ kind, ref, field: 'path.id', owner: ME, ifMissing: 'not-found', ...extra });
-const check = async (objects: OwnedObject[], path?: string) => new OwnershipChecker(policy, supervisor(path)).check(objects);
-const labelled = (owner: string) => ({ Config: { Labels: { [OWNER_LABEL]: owner } } });
+const check = async (objects: OwnedObject[], path?: string, resolved?: ResolvedIds) => new OwnershipChecker(policy, supervisor(path)).check(objects, resolved);
+const labelled = (owner: string, Id = 'f'.repeat(64)) => ({ Id, Config: { Labels: { [OWNER_LABEL]: owner } } });
 
 describe('OwnershipChecker', () => {
   it('allows the requester\'s container, refuses another\'s without naming it', async () => {
@@ -48,12 +48,32 @@ describe('OwnershipChecker', () => {
   });
 
   it('judges an exec by its container, looked up by the ID the daemon gives', async () => {
-    answers['GET /exec/e1/json'] = { status: 200, body: { ContainerID: 'c0ffee' } };
+    answers['GET /exec/e1/json'] = { status: 200, body: { ID: 'e1'.padEnd(64, '0'), ContainerID: 'c0ffee' } };
     answers['GET /containers/c0ffee/json'] = { status: 200, body: labelled('CN=runner-2') };
     expect((await check([object('exec', 'e1')]))?.reason).toBe('exec "e1" runs in a container that is not the requester\'s: container "c0ffee" belongs to another client');
     answers['GET /containers/c0ffee/json'] = { status: 200, body: labelled(ME) };
     expect(await check([object('exec', 'e1')])).toBeUndefined();
     expect(asked).toEqual(['GET /exec/e1/json', 'GET /containers/c0ffee/json', 'GET /exec/e1/json', 'GET /containers/c0ffee/json']);
+  });
+
+  it('records the full ID each reference resolved to, and refuses one whose answer names none', async () => {
+    const id = 'ab12'.padEnd(64, 'c');
+    answers['GET /containers/ab12/json'] = { status: 200, body: labelled(ME, id) };
+    answers['GET /exec/e1/json'] = { status: 200, body: { ID: 'e1'.padEnd(64, '0'), ContainerID: 'c0ffee' } };
+    answers['GET /containers/c0ffee/json'] = { status: 200, body: labelled(ME) };
+    answers['GET /networks/net/json'] = { status: 200, body: {} };
+    answers['GET /networks/net'] = { status: 200, body: { Id: 'n'.repeat(64), Name: 'net', Labels: { [OWNER_LABEL]: ME } } };
+    answers['GET /images/cafe/json'] = { status: 200, body: { Id: `sha256:${'cafe'.padEnd(64, '1')}`, RepoTags: [], Config: { Labels: { [OWNER_LABEL]: ME } } } };
+    answers['GET /containers/noid/json'] = { status: 200, body: { Config: { Labels: { [OWNER_LABEL]: ME } } } };
+    const resolved = new ResolvedIds();
+    expect(await check([object('container', 'ab12'), object('exec', 'e1'), object('network', 'net'), object('image', 'cafe')], undefined, resolved)).toBeUndefined();
+    expect(resolved.lookup('container', 'ab12')).toBe(id);
+    expect(resolved.lookup('exec', 'e1')).toBe('e1'.padEnd(64, '0'));
+    expect(resolved.lookup('network', 'net')).toBe('n'.repeat(64));
+    expect(resolved.lookup('image', 'cafe')).toBe(`sha256:${'cafe'.padEnd(64, '1')}`);
+    // The exec's container is looked up by the daemon's own ID: nothing of the request's to pin.
+    expect(resolved.lookup('container', 'c0ffee')).toBeUndefined();
+    expect((await check([object('container', 'noid')]))?.reason).toMatch(/names no ID/);
   });
 
   it('refuses an exec whose answer names no container', async () => {

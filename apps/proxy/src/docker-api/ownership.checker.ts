@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DockerdSupervisor, getFromDaemon } from '@dind/daemon';
-import { DockerPolicy, notFoundRefusal, OwnedObject, ownershipRefusal, PolicyDenial } from '@dind/policy';
+import { DockerPolicy, notFoundRefusal, OwnedObject, ownershipRefusal, PolicyDenial, ResolvedIds, resolvedIdOf } from '@dind/policy';
 import { DOCKER_POLICY } from '../core/core.tokens';
 import { firstDenial } from './first-denial';
 
@@ -22,6 +22,8 @@ const INSPECT_PATH: Record<OwnedObject['kind'], (ref: string) => string> = {
  * is its container's. What cannot be inspected is refused (fail closed); what
  * does not exist is answered 404 here, not forwarded: forwarded, the request
  * would act on whatever another client creates under that name meanwhile.
+ * What each inspect resolved a reference to is recorded in `resolved`, so the
+ * request is forwarded naming that object (see `pinnedRequest`).
  */
 @Injectable()
 export class OwnershipChecker {
@@ -30,16 +32,26 @@ export class OwnershipChecker {
     private readonly supervisor: DockerdSupervisor,
   ) {}
 
-  check(objects: readonly OwnedObject[]): Promise<PolicyDenial | undefined> {
-    return firstDenial(objects, (object) => `${object.kind}:${object.ref}`, (object) => this.checkOne(object));
+  check(objects: readonly OwnedObject[], resolved = new ResolvedIds()): Promise<PolicyDenial | undefined> {
+    return firstDenial(objects, (object) => `${object.kind}:${object.ref}`, (object) => this.checkOne(object, resolved));
   }
 
-  private async checkOne(object: OwnedObject): Promise<PolicyDenial | undefined> {
+  private async checkOne(object: OwnedObject, resolved: ResolvedIds): Promise<PolicyDenial | undefined> {
     const answer = await this.inspect(object);
     if ('rule' in answer) return answer;
     if (answer.missing) return undefined;
-    if (object.kind !== 'exec') return this.policy.checkOwnedObject(object, answer.body);
-    const containerId = (answer.body as { ContainerID?: unknown } | null)?.ContainerID;
+    const denial = await this.checkInspected(object, answer.body);
+    if (denial || object.kind === 'volume') return denial;
+    const id = resolvedIdOf(object.kind, object.ref, answer.body);
+    // Fail closed: what cannot be named exactly cannot be forwarded as checked.
+    if (id === undefined) return ownershipRefusal(object, `the daemon's answer for ${object.kind} ${JSON.stringify(object.ref)} names no ID`);
+    resolved.record(object.kind, object.ref, id);
+    return undefined;
+  }
+
+  private async checkInspected(object: OwnedObject, body: unknown): Promise<PolicyDenial | undefined> {
+    if (object.kind !== 'exec') return this.policy.checkOwnedObject(object, body);
+    const containerId = (body as { ContainerID?: unknown } | null)?.ContainerID;
     if (typeof containerId !== 'string' || containerId === '') return ownershipRefusal(object, `cannot tell whose exec ${JSON.stringify(object.ref)} is (the daemon names no container)`);
     // The session's container decides, looked up by the ID the daemon gave.
     const container: OwnedObject = { ...object, kind: 'container', ref: containerId, ifMissing: 'not-found' };
