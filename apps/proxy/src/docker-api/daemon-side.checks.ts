@@ -35,6 +35,16 @@ export class DaemonSideChecks {
    * prefix, to another client's object.
    */
   async settle(decision: AllowedRequest): Promise<AllowedRequest | PolicyDenial> {
+    // Most requests name nothing the daemon must be asked about: they pass
+    // as decided, with nothing allocated on the hot path.
+    const asks =
+      decision.ownedObjects?.length ||
+      decision.dialTargets?.length ||
+      decision.containerReferences?.length ||
+      decision.volumeReferences?.length ||
+      decision.networkReferences?.length ||
+      decision.containerCount;
+    if (!asks) return decision;
     const resolved = new ResolvedIds();
     // Independent questions to the daemon and DNS, asked together: a create
     // that names volumes and networks waits for the slowest, not for the sum.
