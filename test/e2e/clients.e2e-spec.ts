@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
+import { writeWebAndClientProject } from '../support/compose-project';
 
 const state = e2eState();
 
@@ -12,27 +13,7 @@ describe('docker-compose (v1, docker-py underneath) through the proxy', () => {
 
   it('brings up a two-service project whose services find each other by name, then takes it down', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'compose-'));
-    writeFileSync(
-      join(dir, 'docker-compose.yml'),
-      [
-        "version: '3.7'",
-        'services:',
-        '  web:',
-        `    image: ${state.image}`,
-        "    command: ['sh', '-c', 'mkdir -p /www && echo compose-ok > /www/index.html && httpd -f -p 8080 -h /www']",
-        '    volumes: ["webdata:/data"]',
-        '    read_only: false',
-        '    mem_limit: 64m',
-        '  client:',
-        `    image: ${state.image}`,
-        "    command: ['sleep', '300']",
-        '    depends_on: [web]',
-        '    cap_drop: [ALL]',
-        'volumes:',
-        '  webdata: {}',
-        '',
-      ].join('\n'),
-    );
+    writeWebAndClientProject(dir, state.image);
     const up = await compose(dir, ['up', '-d']);
     expect(up.stderr).not.toContain('denied');
     expect(up.code).toBe(0);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CliResult, docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
 import { SidecarInstance, startSidecarInstance } from '../support/sidecar-instance';
+import { writeWebAndClientProject } from '../support/compose-project';
 
 // Ownership mode end to end: a dind-service with `ownership: true` in front of
 // the run's daemon, two clients told apart by their TLS certificates (A: the
@@ -258,23 +259,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
   it('runs a docker-compose project for A (network, named volume, two services, exec, down -v), unseen by B', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-compose-'));
     const project = unique('ownproj').replace('-', '');
-    writeFileSync(
-      join(dir, 'docker-compose.yml'),
-      [
-        "version: '3.7'",
-        'services:',
-        '  web:',
-        `    image: ${state.image}`,
-        "    command: ['sh', '-c', 'mkdir -p /www && echo compose-ok > /www/index.html && httpd -f -p 8080 -h /www']",
-        '    volumes: ["webdata:/data"]',
-        '  client:',
-        `    image: ${state.image}`,
-        "    command: ['sleep', '300']",
-        'volumes:',
-        '  webdata: {}',
-        '',
-      ].join('\n'),
-    );
+    writeWebAndClientProject(dir, state.image);
     const compose = (args: string[]) =>
       docker('docker-compose', instance.tcpHost, ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), '-p', project, ...args], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirA }, timeoutMs: 120_000 });
     const up = await compose(['up', '-d']);
