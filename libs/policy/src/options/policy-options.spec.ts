@@ -23,6 +23,14 @@ describe('policy options', () => {
     expect(parsePolicyOptions({ ownership: true }, 'test').ownership).toBe(true);
   });
 
+  it('turns BuildKit off by default with ownership on (the proxy cannot read what a BuildKit build reads or labels), on when the file says so', () => {
+    expect(parsePolicyOptions({}, 'test').buildkitSessions).toBe(true);
+    expect(parsePolicyOptions({ ownership: false }, 'test').buildkitSessions).toBe(true);
+    expect(parsePolicyOptions({ ownership: true }, 'test').buildkitSessions).toBe(false);
+    expect(parsePolicyOptions({ ownership: true, buildkitSessions: true }, 'test').buildkitSessions).toBe(true);
+    expect(parsePolicyOptions({ ownership: true, buildkitSessions: false }, 'test').buildkitSessions).toBe(false);
+  });
+
   it.each([
     [{ allowedCapabilities: ['SYS_ADMIN'] }, /SYS_ADMIN amounts to root/],
     [{ allowedCapabilities: ['all'] }, /ALL amounts to root/],

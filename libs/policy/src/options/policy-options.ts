@@ -23,7 +23,8 @@ export interface PolicyOptions {
   readonly remoteBuildContexts: boolean;
   readonly hostNetwork: boolean;
   /**
-   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), on by default.
+   * BuildKit builds (`/session`, `/grpc`, `/build?version=2`), on by default
+   * (off by default when `ownership` is on).
    * Much of a BuildKit build travels inside `/grpc` where the proxy does not
    * read it, so what holds there is enforced where the daemon acts: its
    * network.host and security.insecure entitlements are off, the kernel refuses
@@ -132,7 +133,10 @@ export function parsePolicyOptions(raw: unknown, source: string): PolicyOptions 
     namespacedSysctls: bool('namespacedSysctls'),
     remoteBuildContexts: bool('remoteBuildContexts'),
     hostNetwork: bool('hostNetwork'),
-    buildkitSessions: bool('buildkitSessions'),
+    // With ownership on, BuildKit is off unless the file says otherwise: what a
+    // BuildKit build reads (its Dockerfile, local images) and how it labels and
+    // names its image travel in the session, where the proxy does not look.
+    buildkitSessions: input.buildkitSessions === undefined && input.ownership === true ? false : bool('buildkitSessions'),
     ownership: bool('ownership'),
     resources: parseResourceOptions(input.resources, problems),
   };
