@@ -40,6 +40,8 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     spare: unique('own-a-spare'),
     built: `dind-test/${unique('own-a-built')}`,
     onBridge: unique('own-a-bridge'),
+    trigger: `dind-test/${unique('own-b-trigger')}`,
+    lure: `dind-test/${unique('own-a-lure')}`,
   };
   const since = Math.floor(Date.now() / 1000) - 1;
   const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
@@ -68,7 +70,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped, names.onBridge]);
     await direct(['volume', 'rm', names.vol, names.auto, names.spare]);
     await direct(['network', 'rm', names.net]);
-    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:buildkit`, `${names.built}:steps`]);
+    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:default`, `${names.built}:steps`, `${names.built}:secret`, `${names.built}:mine`, names.trigger, names.lure]);
     await instance?.stop();
   });
 
@@ -180,9 +182,21 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect(await events(dirA)).toContain(names.ctr);
   });
 
+  it('turns BuildKit off (not set in the policy file): a BuildKit build is refused naming the option, and the 20.10 CLI is told to build classic', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-bk-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nRUN true\n`);
+    const env = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirA };
+    const buildkit = await docker('/usr/bin/docker', instance.tcpHost, ['build', '-t', unique('dind-test/bk'), dir], { env: { ...env, DOCKER_BUILDKIT: '1' }, timeoutMs: 60_000 });
+    expect(buildkit.code).not.toBe(0);
+    expect(buildkit.stderr).toMatch(/dind-service policy denied the request: .*BuildKit (builds|sessions) are not enabled by this policy \(option buildkitSessions\)/);
+    const tag = `${names.built}:default`;
+    const classic = await docker('/usr/bin/docker', instance.tcpHost, ['build', '-t', tag, dir], { env: { ...env, DOCKER_BUILDKIT: '' }, timeoutMs: 60_000 });
+    expect(classic.code).toBe(0);
+    expect(await labelOf('image', tag)).toBe(A);
+  }, 150_000);
+
   it.each([
     ['classic', '0'],
-    ['BuildKit (20.10 CLI, /build?version=2)', '1'],
   ])('labels a %s build with its owner, over a Dockerfile LABEL of the key, and refuses a --label of it', async (_name, buildkit) => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-build-'));
     writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nLABEL ${OWNER_LABEL}="${B}"\nRUN echo built > /built\n`);
@@ -197,6 +211,40 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect(forged.code).not.toBe(0);
     expect(forged.stderr).toContain(`query.labels.${OWNER_LABEL}="${A}": the label ${OWNER_LABEL} is set by dind-service`);
   }, 150_000);
+
+  it('lets a classic build read only images that are the requester\'s or shared: FROM, COPY --from, --cache-from and a base image\'s ONBUILD triggers', async () => {
+    const context = (dockerfile: string) => {
+      const dir = mkdtempSync(join(state.baseDir, 'owner-from-'));
+      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+      return dir;
+    };
+    const build = (dirOf: string, args: string[], dockerfile: string) =>
+      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, context(dockerfile)], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    const secret = `${names.built}:secret`;
+    expect((await build(dirA, ['-t', secret], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`)).code).toBe(0);
+    const id = text(await direct(['image', 'inspect', '--format', '{{.Id}}', secret]));
+    // A reads its own; B reads the shared image.
+    expect((await build(dirA, ['-t', `${names.built}:mine`], `FROM ${secret}\nRUN cat /secret\n`)).code).toBe(0);
+    expect((await build(dirB, ['-t', unique('dind-test/b-shared')], `FROM ${state.image}\nRUN true\n`)).code).toBe(0);
+    const refusedToB = async (args: string[], dockerfile: string, field: string, reason: string) => {
+      const result = await build(dirB, ['-t', unique('dind-test/b-steal'), ...args], dockerfile);
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).not.toContain('secret-of-a');
+      expect(result.stderr).toContain(field);
+      expect(result.stderr).toContain(reason);
+      expect(result.stderr).toMatch(/\(rule ownership\) \[request id [0-9a-f]+\] \[client CN=tenant-b\]/);
+    };
+    await refusedToB([], `FROM ${secret}\nRUN cat /secret\n`, 'Dockerfile:1 FROM', 'belongs to another client');
+    await refusedToB([], `FROM ${state.image}\nCOPY --from=${secret} /secret /stolen\n`, 'Dockerfile:2 COPY --from', 'belongs to another client');
+    await refusedToB([], `ARG BASE=${secret}\nFROM \${BASE}\n`, 'Dockerfile:2 FROM', 'belongs to another client');
+    await refusedToB([], `FROM ${id.slice('sha256:'.length, 'sha256:'.length + 12)}\n`, 'Dockerfile:1 FROM', 'not an ID prefix');
+    await refusedToB(['--cache-from', secret], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`, 'query.cachefrom', 'belongs to another client');
+    // B's base image runs a trigger that copies from a name nobody holds yet;
+    // once A's image takes that name, a build on B's base would read it.
+    expect((await build(dirB, ['-t', names.trigger], `FROM ${state.image}\nONBUILD COPY --from=${names.lure} /secret /stolen\n`)).code).toBe(0);
+    expect((await as(dirA)(['tag', secret, names.lure])).code).toBe(0);
+    await refusedToB([], `FROM ${names.trigger}\nRUN cat /stolen\n`, `${names.trigger} ONBUILD:1 COPY --from`, 'belongs to another client');
+  }, 300_000);
 
   it('keeps the step images of A\'s classic build from B: nameless and unlabelled, they are nobody\'s', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-steps-'));

@@ -7,6 +7,7 @@ import { DaemonSideChecks } from './daemon-side.checks';
 import { DenialReporter } from './denial-reporter';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { OwnershipChecker } from './ownership.checker';
+import { BuildImageChecker } from './build-image.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
 import { AppConfig } from '../config/app-config';
@@ -33,6 +34,7 @@ export class DockerApiModule {
         VolumeReferenceChecker,
         NetworkReferenceChecker,
         OwnershipChecker,
+        BuildImageChecker,
         DaemonSideChecks,
         DenialReporter,
         AdmissionGate,

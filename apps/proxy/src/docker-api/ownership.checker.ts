@@ -6,6 +6,8 @@ import { firstDenial } from './first-denial';
 
 const INSPECT_TIMEOUT_MS = 5000;
 
+export type Inspected = (object: OwnedObject, body: unknown) => void;
+
 // Unversioned: the daemon answers in its own version, whatever that is.
 const INSPECT_PATH: Record<OwnedObject['kind'], (ref: string) => string> = {
   container: (ref) => `/containers/${ref}/json`,
@@ -32,11 +34,12 @@ export class OwnershipChecker {
     private readonly supervisor: DockerdSupervisor,
   ) {}
 
-  check(objects: readonly OwnedObject[], resolved = new ResolvedIds()): Promise<PolicyDenial | undefined> {
-    return firstDenial(objects, (object) => `${object.kind}:${object.ref}`, (object) => this.checkOne(object, resolved));
+  /** `passed` hears the daemon's answer for each object that passed and exists. */
+  check(objects: readonly OwnedObject[], resolved = new ResolvedIds(), passed?: Inspected): Promise<PolicyDenial | undefined> {
+    return firstDenial(objects, (object) => `${object.kind}:${object.ref}`, (object) => this.checkOne(object, resolved, passed));
   }
 
-  private async checkOne(object: OwnedObject, resolved: ResolvedIds): Promise<PolicyDenial | undefined> {
+  private async checkOne(object: OwnedObject, resolved: ResolvedIds, passed: Inspected | undefined): Promise<PolicyDenial | undefined> {
     const answer = await this.inspect(object);
     if ('rule' in answer) return answer;
     if (answer.missing) return undefined;
@@ -46,6 +49,7 @@ export class OwnershipChecker {
     // Fail closed: what cannot be named exactly cannot be forwarded as checked.
     if (id === undefined) return ownershipRefusal(object, `the daemon's answer for ${object.kind} ${JSON.stringify(object.ref)} names no ID`);
     resolved.record(object.kind, object.ref, id);
+    passed?.(object, answer.body);
     return undefined;
   }
 

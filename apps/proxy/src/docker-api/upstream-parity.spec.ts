@@ -16,6 +16,7 @@ import { ContainerReferenceChecker } from './container-reference.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { OwnershipChecker } from './ownership.checker';
+import { BuildImageChecker } from './build-image.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 import { AdmissionGate } from './admission-gate';
 import { DaemonSideChecks } from './daemon-side.checks';
@@ -211,13 +212,14 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
     const metrics = new DindMetrics(supervisor, RESTRICTED);
     const recorder = new DecisionRecorder(metrics, { insert: () => undefined } as unknown as AuditStore, false);
     const dialTargets = new DialTargetChecker();
-    const daemonSide = new DaemonSideChecks(policy, dialTargets, new ContainerReferenceChecker(policy, supervisor), new ContainerCountChecker(policy, supervisor), new VolumeReferenceChecker(policy, supervisor), new NetworkReferenceChecker(policy, supervisor), new OwnershipChecker(policy, supervisor));
+    const ownership = new OwnershipChecker(policy, supervisor);
+    const daemonSide = new DaemonSideChecks(policy, dialTargets, new ContainerReferenceChecker(policy, supervisor), new ContainerCountChecker(policy, supervisor), new VolumeReferenceChecker(policy, supervisor), new NetworkReferenceChecker(policy, supervisor), ownership);
     limits = new ClientLimits({ clientMaxConnections: 64, clientMaxStreams: 64, maxStreams: 64, clientMaxPooled: 64 });
     pool = new UpstreamPool({ socketPath: daemon.socketPath }, { maxSockets: 4, queueTimeoutMs: 1000 });
     const reporter = new DenialReporter(recorder);
     const gate = new AdmissionGate(policy, supervisor, daemonSide, reporter);
     const guard = new DockerPolicyGuard(gate, options);
-    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits, reporter);
+    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits, reporter, new BuildImageChecker(ownership));
     const hijack = new HijackHandler(gate, reporter, options, supervisor, recorder, metrics, limits);
 
     // The HTTP path as Nest runs it: the guard decides, then the controller forwards.

@@ -13,6 +13,8 @@ import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { UpstreamPool } from '../upstream/upstream-pool';
 import { contextOf } from './request-context';
+import { BuildImageChecker } from './build-image.checker';
+import { OwnershipChecker } from './ownership.checker';
 import { DenialReporter } from './denial-reporter';
 import { UpstreamProxy } from './upstream-proxy.service';
 
@@ -47,7 +49,7 @@ describe('UpstreamProxy and the daemon connection pool', () => {
     jest.spyOn(recorder, 'record').mockImplementation((record) => void records.push(record));
     const policy = { policyOptions: RESTRICTED } as unknown as DockerPolicy;
     const limits = new ClientLimits({ clientMaxConnections: 16, clientMaxStreams: 16, maxStreams: 16, clientMaxPooled: 1 });
-    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits, new DenialReporter(recorder));
+    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits, new DenialReporter(recorder), new BuildImageChecker(new OwnershipChecker(policy, supervisor)));
     const route = ROUTE_TABLE.find((row) => row.method === 'GET' && row.template === '/containers/json')!;
     proxyServer = createServer((req, res) => {
       const ctx = contextOf(req);

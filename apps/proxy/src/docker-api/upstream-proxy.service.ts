@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { advertisedBuilderVersion, AllowedRequest, clampToAudited, deny, DockerfileRefusal, dockerfileDialTargets, DockerPolicy, forwardsInDryRun, PolicyDenial } from '@dind/policy';
+import { advertisedBuilderVersion, AllowedRequest, BuildContextReading, clampToAudited, deny, DockerfileRefusal, DockerPolicy, readDockerfile, forwardsInDryRun, PolicyDenial } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +8,7 @@ import { DecisionRecorder } from '../observability/decision-recorder';
 import { DindMetrics } from '../observability/dind-metrics';
 import { createdObjectField, ResponseCapture } from './created-object';
 import { DialTargetChecker } from '../network/dial-target.checker';
+import { BuildImageChecker } from './build-image.checker';
 import { BuildContextInspector, MAX_DOCKERFILE_BYTES } from './build-context/build-context.inspector';
 import { DockerfileEntry } from './build-context/tar-scanner';
 import { allowedRecord } from './decision-records';
@@ -43,6 +44,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     @Inject(UpstreamPool) private readonly pool: UpstreamPool,
     @Inject(ClientLimits) private readonly limits: ClientLimits,
     private readonly reporter: DenialReporter,
+    private readonly buildImages: BuildImageChecker,
   ) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: false, proxyTimeout: 0 });
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
@@ -152,7 +154,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     const inspector = new BuildContextInspector({
       dockerfile: reading.dockerfile,
       maxDockerfileBytes: MAX_DOCKERFILE_BYTES,
-      check: (dockerfile) => this.checkDockerfile(dockerfile, reading.buildArgs, req, context, path),
+      check: (dockerfile) => this.checkDockerfile(dockerfile, reading, req, context, path),
     });
     inspector.once('denied', (denial: PolicyDenial) => this.denyBuild(req, res, context, path, denial));
     req.pipe(inspector);
@@ -161,15 +163,16 @@ export class UpstreamProxy implements OnModuleDestroy {
 
   private async checkDockerfile(
     dockerfile: DockerfileEntry,
-    buildArgs: Record<string, string | null>,
+    { buildArgs, owner }: BuildContextReading,
     req: IncomingMessage,
     context: RequestContext,
     path: string,
   ): Promise<PolicyDenial | undefined> {
     let denial: PolicyDenial | undefined;
     try {
-      const targets = dockerfileDialTargets(dockerfile.content.toString('utf8'), { buildArgs, name: dockerfile.name });
-      denial = await this.dialTargets.check(targets);
+      const read = readDockerfile(dockerfile.content.toString('utf8'), { buildArgs, name: dockerfile.name });
+      denial = await this.dialTargets.check(read.dialTargets);
+      if (!denial && owner !== undefined) denial = await this.buildImages.check(read.images, owner);
     } catch (error) {
       if (error instanceof DockerfileRefusal) {
         denial = deny(error.rule, error.message, error.field, error.value);

@@ -8,7 +8,8 @@ import { processWord, UnsupportedWordError, VariableLookup } from './shell-word'
  * Reads a Dockerfile the way the classic builder's parser does, far enough to
  * name every host the daemon will dial because of it: base images (`FROM`),
  * images named by `COPY --from` that are not stages, and `ADD` URLs (also inside
- * `ONBUILD`, which a later build runs). Pure: no I/O, no Nest.
+ * `ONBUILD`, which a later build runs); and the images it reads, for ownership
+ * mode. Pure: no I/O, no Nest.
  */
 
 /** Why a Dockerfile cannot be passed, with where it says so. */
@@ -37,8 +38,30 @@ const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 /** Values that may be URLs; the daemon fetches only http:// and https:// (urlutil.IsURL), the rest are checked all the same. */
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 
+/** An image the build reads (a base image, a `COPY --from` image), and where the Dockerfile names it. */
+export interface DockerfileImage {
+  /** e.g. 'Dockerfile:3 FROM' or 'Dockerfile:5 COPY --from'. */
+  readonly field: string;
+  /** As written, with its expansion when that differs. */
+  readonly value: string;
+  /** After expanding build arguments: what the daemon looks up. */
+  readonly reference: string;
+  /** A stage's base image (FROM), whose ONBUILD triggers run in that stage. */
+  readonly base: boolean;
+}
+
+export interface DockerfileReading {
+  readonly dialTargets: DialTarget[];
+  readonly images: DockerfileImage[];
+}
+
 /** The hosts the daemon will dial for this Dockerfile; throws DockerfileRefusal. */
 export function dockerfileDialTargets(text: string, options: DockerfileReadOptions = {}): DialTarget[] {
+  return readDockerfile(text, options).dialTargets;
+}
+
+/** The hosts the daemon will dial and the images it will read for this Dockerfile; throws DockerfileRefusal. */
+export function readDockerfile(text: string, options: DockerfileReadOptions = {}): DockerfileReading {
   const name = options.name ?? 'Dockerfile';
   let escape: string;
   try {
@@ -81,13 +104,14 @@ class Reader {
   /** Variables whose value this stage sets (ARG with a value, ENV); any other may come from the base image. */
   private stageVars = new Map<string, string>();
   private readonly targets: DialTarget[] = [];
+  private readonly images: DockerfileImage[] = [];
 
   constructor(options: DockerfileReadOptions, private readonly escape: string) {
     this.name = options.name ?? 'Dockerfile';
     this.buildArgs = options.buildArgs ?? {};
   }
 
-  read(text: string): DialTarget[] {
+  read(text: string): DockerfileReading {
     for (const { line, text: instruction } of logicalLines(text, this.escape)) {
       try {
         this.instruction(line, instruction, false);
@@ -96,7 +120,7 @@ class Reader {
         throw new DockerfileRefusal('build.context', `${this.name}:${line}`, instruction, `${error.message}; the Dockerfile cannot be inspected`);
       }
     }
-    return this.targets;
+    return { dialTargets: this.targets, images: this.images };
   }
 
   /** newNodeFromLine: splitCommand, then the instruction's own parser (ONBUILD parses its argument as a line). */
@@ -201,14 +225,16 @@ class Reader {
     this.stageVars = new Map();
     this.envNames = new Set();
     const stage = args.length >= 3 && isGoAs(args[1]) ? goLowerKeyword(args[2]) : undefined;
-    if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image);
+    if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image, true);
     if (stage !== undefined && STAGE_NAME.test(stage)) this.stages.push(stage);
     else this.stages.push(`\0${this.stages.length}`);
   }
 
-  private image(field: string, written: string, reference: string): void {
+  private image(field: string, written: string, reference: string, base = false): void {
+    const value = written === reference ? reference : `${written} (${reference})`;
+    this.images.push({ field, value, reference, base });
     const host = registryHostOf(reference);
-    if (host !== undefined) this.targets.push({ field, value: written === reference ? reference : `${written} (${reference})`, host });
+    if (host !== undefined) this.targets.push({ field, value, host });
   }
 
   private arg(field: string, rest: string): void {

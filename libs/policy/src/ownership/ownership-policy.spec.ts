@@ -65,6 +65,25 @@ describe('ownership mode', () => {
     });
   });
 
+  describe('what a classic build reads', () => {
+    it('hands the requester to the context inspection, which checks the Dockerfile\'s images', () => {
+      expect(allowed(decide(owning, 'POST', '/build?dockerfile=Dockerfile')).buildContext).toEqual({ dockerfile: 'Dockerfile', buildArgs: {}, owner: ME });
+      expect(allowed(decide(plain, 'POST', '/build?dockerfile=Dockerfile')).buildContext).toEqual({ dockerfile: 'Dockerfile', buildArgs: {} });
+    });
+
+    it('checks cachefrom images like a create\'s image; not with ownership off, nor BuildKit\'s registry caches', () => {
+      const url = `/build?cachefrom=${encodeURIComponent('["team/app:1"]')}`;
+      expect(allowed(decide(owning, 'POST', url)).ownedObjects).toEqual([{ kind: 'image', ref: 'team/app:1', field: 'query.cachefrom', owner: ME, ifMissing: 'go-on' }]);
+      expect(allowed(decide(plain, 'POST', url)).ownedObjects).toBeUndefined();
+      expect(allowed(decide(owning, 'POST', `${url}&version=2&remote=client-session`)).ownedObjects).toBeUndefined();
+    });
+
+    it('refuses a cachefrom ID prefix', () => {
+      const decision = decide(owning, 'POST', `/build?cachefrom=${encodeURIComponent('["0123ab"]')}`);
+      expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.cachefrom', value: '0123ab' });
+    });
+  });
+
   describe('a client cannot set the owner label', () => {
     const forged = { [OWNER_LABEL]: 'CN=runner-2' };
     it.each<[string, string, unknown, string]>([

@@ -7,6 +7,7 @@ import type { DialTarget } from '../rules/dial-target';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
 import { validateBuildStep } from './build-step.validator';
 import { ownerLabelledBuildLabels } from '../ownership/build-labels';
+import { cacheFromObjects } from '../ownership/build-images';
 import { forgedOwnerChange } from '../ownership/owner-changes';
 import { ValidationInput, ValidationOutcome } from './validation-input';
 
@@ -83,7 +84,15 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
   if (outputs !== undefined && outputs !== '' && namesAnImage(outputs)) {
     return { ...built, denial: deny(OWNERSHIP_RULE, 'a build\'s outputs may not name an image (it would take the name past the tag check); name it with -t', 'query.outputs', outputs) };
   }
-  return { ...built, queryOverrides: { labels } };
+  // BuildKit reads cachefrom as registry caches, not local images.
+  const cacheFrom = first(input, 'version') === '2' ? [] : cacheFromObjects(first(input, 'cachefrom'), input.owner);
+  if (!Array.isArray(cacheFrom)) return { ...built, denial: cacheFrom };
+  return {
+    ...built,
+    queryOverrides: { labels },
+    ...(built.buildContext ? { buildContext: { ...built.buildContext, owner: input.owner } } : {}),
+    ...(cacheFrom.length > 0 ? { ownedObjects: [...(built.ownedObjects ?? []), ...cacheFrom] } : {}),
+  };
 }
 
 function buildWithoutOwner(input: ValidationInput): ValidationOutcome {

@@ -53,6 +53,8 @@ export interface ValidationOutcome {
 export interface BuildContextReading {
   readonly dockerfile?: string;
   readonly buildArgs: Readonly<Record<string, string | null>>;
+  /** Ownership mode: the requester, whose the images the Dockerfile reads must be (or shared). */
+  readonly owner?: string;
 }
 
 export type Validator = (input: ValidationInput) => ValidationOutcome;
