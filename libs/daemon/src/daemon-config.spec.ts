@@ -21,6 +21,12 @@ describe('the daemon config the supervisor writes', () => {
     expect(Object.keys(enforced).filter((key) => key.toLowerCase() === 'builder')).toEqual(['builder']);
   });
 
+  it('isolates the default bridge when required (ownership), over the operator\'s icc in any spelling; leaves it alone otherwise', () => {
+    expect(enforcedDaemonConfig({ ICC: true, icc: true }, 'f', { isolateDefaultBridge: true })).toEqual({ builder: OFF, icc: false });
+    expect(enforcedDaemonConfig({ icc: true }, 'f', { isolateDefaultBridge: false })).toEqual({ icc: true, builder: OFF });
+    expect(enforcedDaemonConfig({}, 'f')).not.toHaveProperty('icc');
+  });
+
   it.each([['hosts'], ['Hosts'], ['tlsverify'], ['data-root'], ['pidfile']])('refuses %s, set by dind-service itself', (key) => {
     expect(() => enforcedDaemonConfig({ [key]: 'x' }, '/etc/docker/daemon.json')).toThrow(`/etc/docker/daemon.json: ${key}: set by dind-service itself`);
   });

@@ -19,12 +19,22 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const withoutKey = (object: Record<string, unknown>, key: string) =>
   Object.fromEntries(Object.entries(object).filter(([name]) => name.toLowerCase() !== key));
 
+/** What the service itself requires of the daemon beyond its fixed settings. */
+export interface DaemonRequirements {
+  /**
+   * Containers on the default bridge may not reach each other (`icc: false`):
+   * with ownership, the default bridge is every client's network.
+   */
+  readonly isolateDefaultBridge?: boolean;
+}
+
 /**
  * The daemon configuration dind-service runs dockerd with: the operator's own
- * file (if any), with the builder entitlements forced off. Throws on keys that
- * would add a listener or move the daemon's paths.
+ * file (if any), with the builder entitlements forced off (and, when required,
+ * inter-container traffic on the default bridge). Throws on keys that would add
+ * a listener or move the daemon's paths.
  */
-export function enforcedDaemonConfig(base: unknown, source: string): Record<string, unknown> {
+export function enforcedDaemonConfig(base: unknown, source: string, requirements: DaemonRequirements = {}): Record<string, unknown> {
   if (!isObject(base)) throw new Error(`${source}: must be a JSON object`);
   const reserved = Object.keys(base).filter((key) => RESERVED_KEYS.has(key.toLowerCase()));
   if (reserved.length > 0) {
@@ -32,13 +42,14 @@ export function enforcedDaemonConfig(base: unknown, source: string): Record<stri
   }
   const builderEntry = Object.entries(base).filter(([key]) => key.toLowerCase() === 'builder').pop()?.[1];
   const builder = isObject(builderEntry) ? withoutKey(builderEntry, 'entitlements') : {};
-  return { ...withoutKey(base, 'builder'), builder: { ...builder, Entitlements: { ...ENFORCED_BUILDER_ENTITLEMENTS } } };
+  const enforced = { ...withoutKey(base, 'builder'), builder: { ...builder, Entitlements: { ...ENFORCED_BUILDER_ENTITLEMENTS } } };
+  return requirements.isolateDefaultBridge ? { ...withoutKey(enforced, 'icc'), icc: false } : enforced;
 }
 
 /** Writes the enforced configuration to `target` (in the private run directory) for `--config-file`. */
-export function writeDaemonConfig(baseFile: string | undefined, target: string): void {
+export function writeDaemonConfig(baseFile: string | undefined, target: string, requirements: DaemonRequirements = {}): void {
   const base = baseFile && existsSync(baseFile) ? parseConfigFile(baseFile) : {};
-  writeFileSync(target, `${JSON.stringify(enforcedDaemonConfig(base, baseFile ?? 'daemon config'), null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(target, `${JSON.stringify(enforcedDaemonConfig(base, baseFile ?? 'daemon config', requirements), null, 2)}\n`, { mode: 0o600 });
 }
 
 function parseConfigFile(path: string): unknown {

@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { DaemonCgroupOptions } from './daemon-cgroup';
 import { EgressOptions } from './egress.firewall';
+import type { DaemonRequirements } from './daemon-config';
 
 export interface DaemonModuleOptions {
   /** `unix:///path` or `tcp://host:port` of a daemon we do not manage; unset = spawn dockerd. */
@@ -12,6 +13,8 @@ export interface DaemonModuleOptions {
   readonly extraArgs: readonly string[];
   /** The operator's dockerd config file, read if present; the supervisor enforces its builder entitlements on top. */
   readonly configFile?: string;
+  /** Written into the daemon's config on top of the operator's (see DaemonRequirements). */
+  readonly requirements?: DaemonRequirements;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
   readonly restartBackoffMs: number;

@@ -157,7 +157,7 @@ export class DockerdSupervisor implements OnApplicationShutdown {
     rmSync(this.paths.socket, { force: true });
     // Written once per start; restarts reuse it. Throws on an operator config
     // that would add a listener, which stops start-up with the reason.
-    writeDaemonConfig(this.options.configFile, this.paths.config);
+    writeDaemonConfig(this.options.configFile, this.paths.config, this.options.requirements);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { daemonCgroupName, DaemonModuleOptions } from '@dind/daemon';
+import { PolicyOptions } from '@dind/policy';
 import { AppConfig } from './app-config';
 
-/** The supervisor's options, all from the one validated config. */
-export function daemonModuleOptions(config: AppConfig): DaemonModuleOptions {
+/** The supervisor's options, from the one validated config and what the policy needs of the daemon. */
+export function daemonModuleOptions(config: AppConfig, policy: Pick<PolicyOptions, 'ownership'>): DaemonModuleOptions {
   return {
     upstream: config.DOCKER_UPSTREAM || undefined,
     dockerdPath: config.DOCKERD_PATH,
@@ -10,6 +11,8 @@ export function daemonModuleOptions(config: AppConfig): DaemonModuleOptions {
     runDir: config.DOCKERD_RUN_DIR,
     extraArgs: config.dockerdArgs,
     configFile: config.DOCKERD_CONFIG_FILE,
+    // Clients that must not touch each other's containers must not reach them either.
+    requirements: { isolateDefaultBridge: policy.ownership },
     startTimeoutMs: config.DOCKERD_START_TIMEOUT_MS,
     stopTimeoutMs: config.DOCKERD_STOP_TIMEOUT_MS,
     restartBackoffMs: config.DOCKERD_RESTART_BACKOFF_MS,

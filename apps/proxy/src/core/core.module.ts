@@ -33,7 +33,7 @@ export class CoreModule {
   static forRoot({ config, policy }: CoreModuleOptions): DynamicModule {
     return {
       module: CoreModule,
-      imports: [DaemonModule.forRoot(daemonModuleOptions(config))],
+      imports: [DaemonModule.forRoot(daemonModuleOptions(config, policy))],
       providers: [
         { provide: AppConfig, useValue: config },
         LifecycleState,
