@@ -246,6 +246,39 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await refusedToB([], `FROM ${names.trigger}\nRUN cat /stolen\n`, `${names.trigger} ONBUILD:1 COPY --from`, 'belongs to another client');
   }, 300_000);
 
+  it('makes an imported image its importer\'s, whatever its identity spells (a LABEL change the daemon reads back)', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-import-'));
+    writeFileSync(join(dir, 'hello'), 'hello\n');
+    const tarball = join(dir, 'hello.tar');
+    execFileSync('tar', ['-C', dir, '-cf', tarball, 'hello']);
+    // C: a subject with the characters a Dockerfile word treats specially.
+    const dirC = join(certDir, 'tenant-c');
+    mkdirSync(dirC);
+    execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dirC, 'key.pem'), '-subj', '/CN=q"uo$te`x', '-out', join(dirC, 'csr.pem')], { stdio: 'ignore' });
+    writeFileSync(join(dirC, 'ext.cnf'), '[ext]\nextendedKeyUsage = clientAuth\n');
+    execFileSync('openssl', ['x509', '-req', '-in', join(dirC, 'csr.pem'), '-CA', join(certDir, 'ca', 'cert.pem'), '-CAkey', join(certDir, 'ca', 'key.pem'), '-set_serial', '9', '-days', '2', '-extfile', join(dirC, 'ext.cnf'), '-extensions', 'ext', '-out', join(dirC, 'cert.pem')], { stdio: 'ignore' });
+    copyFileSync(join(dirA, 'ca.pem'), join(dirC, 'ca.pem'));
+    const imageOf = (who: string) => `dind-test/${unique(`own-${who}-imp`)}:1`;
+    const [ofA, ofC] = [imageOf('a'), imageOf('c')];
+    const probe = unique('own-c-probe');
+    try {
+      expect((await as(dirA)(['import', '--change', 'CMD ["cat", "/hello"]', tarball, ofA])).code).toBe(0);
+      expect(await labelOf('image', ofA)).toBe(A);
+      const run = await as(dirB)(['run', '--rm', ofA]);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('belongs to another client (rule ownership)');
+      expect((await as(dirC)(['import', tarball, ofC])).code).toBe(0);
+      // The identity as the service spells it: what it labels C's container with.
+      expect((await as(dirC)(['create', '--name', probe, state.image, 'true'])).code).toBe(0);
+      const identityOfC = await labelOf('container', probe);
+      expect(identityOfC).toContain('q"uo$te`x');
+      expect(await labelOf('image', ofC)).toBe(identityOfC);
+    } finally {
+      await direct(['rm', '-f', probe]);
+      await direct(['rmi', ofA, ofC]);
+    }
+  }, 120_000);
+
   it('keeps the step images of A\'s classic build from B: nameless and unlabelled, they are nobody\'s', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-steps-'));
     writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nRUN echo secret-of-a > /secret\nRUN echo done > /done\n`);

@@ -270,8 +270,9 @@ function checkQuery(
 }
 
 /** Parameters a validator rewrote, each in place of the client's (or added). */
-function withOverrides(pairs: ReadonlyArray<readonly [string, string]>, overrides: Readonly<Record<string, string>>): Array<readonly [string, string]> {
-  return [...pairs.filter(([key]) => !(key in overrides)), ...Object.entries(overrides)];
+function withOverrides(pairs: ReadonlyArray<readonly [string, string]>, overrides: Readonly<Record<string, string | readonly string[]>>): Array<readonly [string, string]> {
+  const replaced = Object.entries(overrides).flatMap(([key, values]) => (typeof values === 'string' ? [values] : values).map((value) => [key, value] as const));
+  return [...pairs.filter(([key]) => !(key in overrides)), ...replaced];
 }
 
 /**

@@ -24,3 +24,18 @@ export function forgedOwnerChange(changes: readonly string[] | undefined): Polic
   }
   return undefined;
 }
+
+/**
+ * The `changes` an import is forwarded with: a LABEL that makes the imported
+ * image the requester's, then the client's own. First, so that it is read with
+ * the default escape character (a client's `# escape=` line below it is then
+ * a comment: its changes were checked with both escape characters). Inside
+ * double quotes the daemon's word parser takes `\"`, `\$` and `\\` as escapes
+ * and everything else as written. Undefined for an identity on more than one
+ * line, which no LABEL can hold.
+ */
+export function ownerLabelledChanges(changes: readonly string[] | undefined, owner: string): string[] | undefined {
+  if (/[\r\n]/.test(owner)) return undefined;
+  const quoted = owner.replace(/["$\\]/g, (ch) => `\\${ch}`);
+  return [`LABEL "${OWNER_LABEL}"="${quoted}"`, ...(changes ?? [])];
+}

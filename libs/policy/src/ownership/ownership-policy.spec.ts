@@ -65,6 +65,18 @@ describe('ownership mode', () => {
     });
   });
 
+  describe('an import makes the requester\'s image', () => {
+    it('is forwarded with a LABEL change naming the owner first, then the client\'s changes', () => {
+      const url = `/images/create?fromSrc=-&repo=team/app&tag=1&changes=${encodeURIComponent('CMD ["sh"]')}`;
+      expect(query(decide(owning, 'POST', url)).getAll('changes')).toEqual([`LABEL "${OWNER_LABEL}"="${ME}"`, 'CMD ["sh"]']);
+      expect(query(decide(plain, 'POST', url)).getAll('changes')).toEqual(['CMD ["sh"]']);
+    });
+
+    it('leaves a pull alone', () => {
+      expect(query(decide(owning, 'POST', '/images/create?fromImage=busybox&tag=1')).getAll('changes')).toEqual([]);
+    });
+  });
+
   describe('what a classic build reads', () => {
     it('hands the requester to the context inspection, which checks the Dockerfile\'s images', () => {
       expect(allowed(decide(owning, 'POST', '/build?dockerfile=Dockerfile')).buildContext).toEqual({ dockerfile: 'Dockerfile', buildArgs: {}, owner: ME });
@@ -76,6 +88,13 @@ describe('ownership mode', () => {
       expect(allowed(decide(owning, 'POST', url)).ownedObjects).toEqual([{ kind: 'image', ref: 'team/app:1', field: 'query.cachefrom', owner: ME, ifMissing: 'go-on' }]);
       expect(allowed(decide(plain, 'POST', url)).ownedObjects).toBeUndefined();
       expect(allowed(decide(owning, 'POST', `${url}&version=2&remote=client-session`)).ownedObjects).toBeUndefined();
+    });
+
+    it('refuses a remote context, whose Dockerfile the proxy does not read, even where the policy allows remote contexts', () => {
+      const remote = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, ownership: true, remoteBuildContexts: true } });
+      const decision = decide(remote, 'POST', `/build?remote=${encodeURIComponent('https://example.com/ctx.tar')}`);
+      expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.remote' });
+      expect(decide(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, remoteBuildContexts: true } }), 'POST', `/build?remote=${encodeURIComponent('https://example.com/ctx.tar')}`).allowed).toBe(true);
     });
 
     it('refuses a cachefrom ID prefix', () => {

@@ -8,7 +8,7 @@ import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-
 import { validateBuildStep } from './build-step.validator';
 import { ownerLabelledBuildLabels } from '../ownership/build-labels';
 import { cacheFromObjects } from '../ownership/build-images';
-import { forgedOwnerChange } from '../ownership/owner-changes';
+import { forgedOwnerChange, ownerLabelledChanges } from '../ownership/owner-changes';
 import { ValidationInput, ValidationOutcome } from './validation-input';
 
 const first = (input: ValidationInput, key: string): string | undefined => input.query.get(key)?.[0];
@@ -79,6 +79,10 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
   const labels = ownerLabelledBuildLabels(first(input, 'labels'), input.owner);
   // A forged owner label outranks a rule's refusal: it holds in dry-run too.
   if (typeof labels !== 'string') return { ...built, denial: labels };
+  const remote = first(input, 'remote');
+  if (remote && remote !== 'client-session') {
+    return { ...built, denial: deny(OWNERSHIP_RULE, 'the Dockerfile of a remote build context is not read, so the images the build reads cannot be checked; send the context in the request body', 'query.remote', remote) };
+  }
   // A BuildKit build's exporter takes its image name from `outputs`, past the `t` check.
   const outputs = first(input, 'outputs');
   if (outputs !== undefined && outputs !== '' && namesAnImage(outputs)) {
@@ -114,6 +118,15 @@ export function validateImageCreate(input: ValidationInput): ValidationOutcome {
   const changes = checkImageChanges(input.query.get('changes')) ?? (input.owner === undefined ? undefined : forgedOwnerChange(input.query.get('changes')));
   if (changes) return { denial: changes };
   const fromSrc = first(input, 'fromSrc');
+  const imported = importOutcome(input, fromSrc);
+  if (input.owner === undefined || fromSrc === undefined || imported.denial) return imported;
+  // An import makes an image like a commit does: it is the requester's.
+  const owned = ownerLabelledChanges(input.query.get('changes'), input.owner);
+  if (owned === undefined) return { ...imported, denial: deny(OWNERSHIP_RULE, 'this identity cannot be written as an image label', 'query.changes', input.owner) };
+  return { ...imported, queryOverrides: { changes: owned } };
+}
+
+function importOutcome(input: ValidationInput, fromSrc: string | undefined): ValidationOutcome {
   if (fromSrc !== undefined && fromSrc !== '-') {
     const host = urlHostOf(fromSrc);
     if (host === undefined) return { denial: deny('remote-address', 'fromSrc must be "-" (the request body) or an http(s) URL', 'query.fromSrc', fromSrc) };

@@ -45,8 +45,8 @@ export interface ValidationOutcome {
   readonly buildContext?: BuildContextReading;
   /** Ownership mode: objects the body names (a create's image, a connect's container), checked like the path's. */
   readonly ownedObjects?: readonly OwnedObject[];
-  /** Query parameters forwarded with these values instead (a build's labels with the owner's). */
-  readonly queryOverrides?: Readonly<Record<string, string>>;
+  /** Query parameters forwarded with these values instead (a build's labels with the owner's; an import's changes with its LABEL). */
+  readonly queryOverrides?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** What the build context inspector needs from the query: the Dockerfile's name and the build args it may use. */
