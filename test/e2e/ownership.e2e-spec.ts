@@ -246,6 +246,32 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await refusedToB([], `FROM ${names.trigger}\nRUN cat /stolen\n`, `${names.trigger} ONBUILD:1 COPY --from`, 'belongs to another client');
   }, 300_000);
 
+  it('keeps each client\'s classic build cache its own: B\'s step is not A\'s cache hit, A\'s rebuild of its tag is', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-cache-'));
+    // A Dockerfile both know (a public project's); what its RUN makes depends on the build's host table.
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nRUN cat /etc/hosts > /hosts-at-build\n`);
+    const build = (dirOf: string, args: string[]) =>
+      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    const [ofB, ofA] = [`dind-test/${unique('b-poison')}:1`, `dind-test/${unique('a-app')}:1`];
+    try {
+      expect((await build(dirB, ['--add-host', 'updates.internal:10.66.66.66', '-t', ofB])).code).toBe(0);
+      const built = await build(dirA, ['-t', ofA]);
+      expect(built.code).toBe(0);
+      expect(text(built)).not.toContain('Using cache');
+      const run = await as(dirA)(['run', '--rm', ofA, 'cat', '/hosts-at-build']);
+      expect(run.code).toBe(0);
+      expect(text(run)).not.toContain('10.66.66.66');
+      const idOf = async () => text(await direct(['image', 'inspect', '--format', '{{.Id}}', ofA]));
+      const first = await idOf();
+      const rebuilt = await build(dirA, ['-t', ofA]);
+      expect(rebuilt.code).toBe(0);
+      expect(text(rebuilt)).toContain('Using cache');
+      expect(await idOf()).toBe(first);
+    } finally {
+      await direct(['rmi', '-f', ofA, ofB]);
+    }
+  }, 180_000);
+
   it('makes an imported image its importer\'s, whatever its identity spells (a LABEL change the daemon reads back)', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-import-'));
     writeFileSync(join(dir, 'hello'), 'hello\n');

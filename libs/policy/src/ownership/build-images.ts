@@ -61,3 +61,25 @@ export function cacheFromObjects(raw: string | undefined, owner: string): OwnedO
   }
   return objects;
 }
+
+/**
+ * An image ID that names no image (no content hashes to it): a cache source
+ * the daemon looks up, does not find and skips, and that no client can create.
+ */
+export const NO_CACHE_SOURCE = `sha256:${'0'.repeat(64)}`;
+
+/**
+ * What a classic build's cache may reuse. Without `cachefrom` the daemon
+ * reuses any local image whose parent and step match, whoever built it: a
+ * client could build a Dockerfile another client builds (a public project's)
+ * with a RUN step whose outcome it controls (its own --add-host, network or
+ * base), and the other's build would take that step from the cache. With
+ * `cachefrom`, a local hit counts only if it is an ancestor of a listed image
+ * (moby's ImageCache). So a build that names no cache sources is given the
+ * images its `t` names hold (its own, by the tag check) and an ID that names
+ * nothing: it reuses the steps of the image it replaces, and no one else's.
+ */
+export function ownCacheSources(tags: readonly string[]): string {
+  const own = tags.filter((tag) => tag !== '' && !isImageIdPrefix(tag));
+  return JSON.stringify([...own, NO_CACHE_SOURCE]);
+}

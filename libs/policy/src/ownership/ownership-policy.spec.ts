@@ -97,6 +97,16 @@ describe('ownership mode', () => {
       expect(decide(new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, remoteBuildContexts: true } }), 'POST', `/build?remote=${encodeURIComponent('https://example.com/ctx.tar')}`).allowed).toBe(true);
     });
 
+    it('gives a classic build without cachefrom its own tags (and an ID that names nothing) as cache sources: no step of another client\'s build is reused', () => {
+      const none = `sha256:${'0'.repeat(64)}`;
+      expect(JSON.parse(query(decide(owning, 'POST', '/build?t=team/app:1&t=0abc&t=team/app:2')).get('cachefrom')!)).toEqual(['team/app:1', 'team/app:2', none]);
+      expect(JSON.parse(query(decide(owning, 'POST', '/build')).get('cachefrom')!)).toEqual([none]);
+      expect(JSON.parse(query(decide(owning, 'POST', `/build?cachefrom=${encodeURIComponent('[""]')}`)).get('cachefrom')!)).toEqual([none]);
+      expect(query(decide(owning, 'POST', `/build?t=x&cachefrom=${encodeURIComponent('["team/app:1"]')}`)).get('cachefrom')).toBe('["team/app:1"]');
+      expect(query(decide(owning, 'POST', '/build?version=2&remote=client-session')).get('cachefrom')).toBeNull();
+      expect(query(decide(plain, 'POST', '/build?t=x')).get('cachefrom')).toBeNull();
+    });
+
     it('refuses a cachefrom ID prefix', () => {
       const decision = decide(owning, 'POST', `/build?cachefrom=${encodeURIComponent('["0123ab"]')}`);
       expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.cachefrom', value: '0123ab' });

@@ -7,7 +7,7 @@ import type { DialTarget } from '../rules/dial-target';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
 import { validateBuildStep } from './build-step.validator';
 import { ownerLabelledBuildLabels } from '../ownership/build-labels';
-import { cacheFromObjects } from '../ownership/build-images';
+import { cacheFromObjects, ownCacheSources } from '../ownership/build-images';
 import { forgedOwnerChange, ownerLabelledChanges } from '../ownership/owner-changes';
 import { ValidationInput, ValidationOutcome } from './validation-input';
 
@@ -89,11 +89,13 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
     return { ...built, denial: deny(OWNERSHIP_RULE, 'a build\'s outputs may not name an image (it would take the name past the tag check); name it with -t', 'query.outputs', outputs) };
   }
   // BuildKit reads cachefrom as registry caches, not local images.
-  const cacheFrom = first(input, 'version') === '2' ? [] : cacheFromObjects(first(input, 'cachefrom'), input.owner);
+  const classic = first(input, 'version') !== '2';
+  const cacheFrom = classic ? cacheFromObjects(first(input, 'cachefrom'), input.owner) : [];
   if (!Array.isArray(cacheFrom)) return { ...built, denial: cacheFrom };
+  const cache: Record<string, string> = classic && cacheFrom.length === 0 ? { cachefrom: ownCacheSources(input.query.get('t') ?? []) } : {};
   return {
     ...built,
-    queryOverrides: { labels },
+    queryOverrides: { labels, ...cache },
     ...(built.buildContext ? { buildContext: { ...built.buildContext, owner: input.owner } } : {}),
     ...(cacheFrom.length > 0 ? { ownedObjects: [...(built.ownedObjects ?? []), ...cacheFrom] } : {}),
   };
