@@ -246,6 +246,27 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await refusedToB([], `FROM ${names.trigger}\nRUN cat /stolen\n`, `${names.trigger} ONBUILD:1 COPY --from`, 'belongs to another client');
   }, 300_000);
 
+  it('runs a classic build\'s steps only on the requester\'s own networks (build --network)', async () => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-build-net-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nRUN echo step-ran\n`);
+    const build = (dirOf: string, args: string[]) =>
+      docker('/usr/bin/docker', instance.tcpHost, ['build', '--no-cache', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    const ownNet = unique('own-b-build-net');
+    try {
+      const onA = await build(dirB, ['--network', names.net]);
+      expect(onA.code).not.toBe(0);
+      expect(text(onA)).not.toContain('step-ran');
+      expect(onA.stderr).toContain(`query.networkmode="${names.net}"`);
+      expect(onA.stderr).toContain('belongs to another client (rule ownership)');
+      expect((await as(dirB)(['network', 'create', ownNet])).code).toBe(0);
+      const onOwn = await build(dirB, ['--network', ownNet]);
+      expect(onOwn.code).toBe(0);
+      expect(text(onOwn)).toContain('step-ran');
+    } finally {
+      await direct(['network', 'rm', ownNet]);
+    }
+  }, 120_000);
+
   it('keeps each client\'s classic build cache its own: B\'s step is not A\'s cache hit, A\'s rebuild of its tag is', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-cache-'));
     // A Dockerfile both know (a public project's); what its RUN makes depends on the build's host table.

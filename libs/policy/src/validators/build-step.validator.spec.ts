@@ -103,3 +103,24 @@ describe('build networkmode=container:<ref> borrows a container like a create do
     expect(denial).toMatchObject({ rule: 'container-reference', field: 'query.networkmode', value: 'container:web' });
   });
 });
+
+describe('build networkmode=<network> joins a network like a create does', () => {
+  it('hands the transport the same network reference as --network <name> at create', () => {
+    const atBuild = build('networkmode=my-net');
+    const atCreate = create({ NetworkMode: 'my-net' });
+    if (!atBuild.allowed || !atCreate.allowed) throw new Error('expected both allowed before the daemon-side check');
+    expect(atBuild.networkReferences).toEqual([{ field: 'query.networkmode', value: 'my-net', ref: 'my-net' }]);
+    expect(atBuild.networkReferences!.map(({ ref }) => ref)).toEqual(atCreate.networkReferences!.map(({ ref }) => ref));
+  });
+
+  it.each(['default', 'bridge', 'none', 'container%3Aweb'])('names no network for networkmode=%s', (mode) => {
+    const decision = build(`networkmode=${mode}`);
+    expect(decision.allowed && decision.networkReferences).toBeUndefined();
+  });
+
+  it('in ownership mode, the network must be the requester\'s', () => {
+    const owning = new DockerPolicy({ daemonApiVersion: () => '1.41', policy: { ...RESTRICTED, ownership: true } });
+    const decision = owning.decide({ method: 'POST', url: '/v1.41/build?networkmode=their-net', headers: {}, client: 'CN=b' });
+    expect(decision.allowed && decision.networkReferences).toEqual([{ field: 'query.networkmode', value: 'their-net', ref: 'their-net', owner: 'CN=b' }]);
+  });
+});

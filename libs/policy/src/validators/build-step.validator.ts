@@ -1,6 +1,7 @@
 import { buildStepHostConfig, BUILD_STEP_PARAMETERS } from '../build/build-step-parameters';
 import { deny, PolicyDenial } from '../policy-denial';
 import { containerReferencesOfCreate } from '../rules/container-reference';
+import { networkReferencesOfCreate } from '../rules/network-reference';
 import { applyRules } from '../rules/field-rule';
 import { HOST_CONFIG_RULES } from '../rules/host-config.rules';
 import { ValidationInput, ValidationOutcome } from './validation-input';
@@ -21,7 +22,8 @@ const reported = (denial: PolicyDenial): PolicyDenial => ({ ...denial, field: qu
  * the create rules themselves (the table, by reference, so a create rule added
  * or tightened applies here too), and a `container:<ref>` network mode is
  * handed to the transport as the same borrowed-container reference a create's
- * would be.
+ * would be, and a user-defined network one as the same network reference
+ * (what it resolves to on the daemon, and in ownership mode whose it is).
  */
 export function validateBuildStep(input: ValidationInput): ValidationOutcome {
   const derived = buildStepHostConfig(input.query);
@@ -30,9 +32,11 @@ export function validateBuildStep(input: ValidationInput): ValidationOutcome {
   }
   const denial = applyRules(HOST_CONFIG_RULES, derived.hostConfig, input.context);
   if (denial) return { denial: reported(denial) };
-  const containerReferences = containerReferencesOfCreate({ HostConfig: derived.hostConfig }).map((reference) => ({
-    ...reference,
-    field: queryField(reference.field.replace(/^HostConfig\./, ''))!,
-  }));
-  return containerReferences.length ? { containerReferences } : {};
+  const underQuery = <T extends { field: string }>(reference: T): T => ({ ...reference, field: queryField(reference.field.replace(/^HostConfig\./, ''))! });
+  const containerReferences = containerReferencesOfCreate({ HostConfig: derived.hostConfig }).map(underQuery);
+  const networkReferences = networkReferencesOfCreate({ HostConfig: derived.hostConfig }).map(underQuery);
+  return {
+    ...(containerReferences.length ? { containerReferences } : {}),
+    ...(networkReferences.length ? { networkReferences } : {}),
+  };
 }

@@ -111,7 +111,12 @@ function buildWithoutOwner(input: ValidationInput): ValidationOutcome {
   if (steps.denial) return { ...steps, ...reading };
   const denial = builderDenial(input);
   if (denial) return { denial, ...reading };
-  return source.denial || !steps.containerReferences ? source : { ...source, containerReferences: steps.containerReferences };
+  if (source.denial) return source;
+  return {
+    ...source,
+    ...(steps.containerReferences ? { containerReferences: steps.containerReferences } : {}),
+    ...(steps.networkReferences ? { networkReferences: steps.networkReferences } : {}),
+  };
 }
 
 /** Pull (fromImage) dials a registry; import (fromSrc) reads the body or fetches a URL. */
