@@ -5,6 +5,7 @@ import { ContainerReferenceChecker } from './container-reference.checker';
 import { AdmissionGate } from './admission-gate';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { DenialReporter } from './denial-reporter';
+import { ImageLoadChecker } from './image-load/image-load.checker';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { OwnershipChecker } from './ownership.checker';
 import { VolumeReferenceChecker } from './volume-reference.checker';
@@ -34,6 +35,7 @@ export class DockerApiModule {
         NetworkReferenceChecker,
         OwnershipChecker,
         DaemonSideChecks,
+        ImageLoadChecker,
         DenialReporter,
         AdmissionGate,
         DockerPolicyGuard,
