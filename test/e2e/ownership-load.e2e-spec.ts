@@ -64,6 +64,31 @@ describe('ownership: a load may not take another client\'s name or claim its own
     expect(await idOf(ofA)).toBe(idA);
   });
 
+  it('reads the last of two manifest.json entries, as the daemon does', async () => {
+    const fresh = `dind-test/${unique('load-last')}:1`;
+    const twice = (first: string, last: string) =>
+      editImageArchive(
+        state.baseDir,
+        savedShared,
+        (_dir, manifest) => {
+          manifest[0].RepoTags = [first];
+        },
+        (manifest) => {
+          manifest[0].RepoTags = [last];
+        },
+      );
+    const refused = await as(dirB)(['load'], twice(fresh, ofA));
+    expect(refused.stderr).toContain('belongs to another client (rule ownership)');
+    expect((await direct(['image', 'inspect', fresh])).code).not.toBe(0);
+    // The other way round the daemon sets the last manifest's name only: A's is untouched.
+    const loaded = await as(dirB)(['load'], twice(ofA, fresh));
+    expect(loaded.stderr).toBe('');
+    expect(loaded.code).toBe(0);
+    made.push(fresh);
+    expect(await idOf(fresh)).toBe(await idOf(state.image));
+    expect(await idOf(ofA)).toBe(idA);
+  });
+
   it('refuses B\'s load of a shared name (everyone runs it), as a tag onto it would be', async () => {
     const load = await as(dirB)(['load'], savedShared);
     expect(load.code).not.toBe(0);
