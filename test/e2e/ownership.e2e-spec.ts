@@ -1,11 +1,12 @@
 import Docker from 'dockerode';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliResult, docker, text } from '../support/docker-cli';
 import { e2eState } from '../support/e2e-state';
 import { SidecarInstance, startSidecarInstance } from '../support/sidecar-instance';
 import { writeWebAndClientProject } from '../support/compose-project';
+import { issueClientCertificate } from '../support/client-certificate';
 
 // Ownership mode end to end: a dind-service with `ownership: true` in front of
 // the run's daemon, two clients told apart by their TLS certificates (A: the
@@ -50,11 +51,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
   beforeAll(async () => {
     instance = await startSidecarInstance(state, 'ownership', 'name: ownership-e2e\nownership: true\n', { DOCKER_TLS_CERTDIR: certDir });
     // B: a second client certificate from the service's CA.
-    mkdirSync(dirB);
-    execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dirB, 'key.pem'), '-subj', '/CN=tenant-b', '-out', join(dirB, 'csr.pem')], { stdio: 'ignore' });
-    writeFileSync(join(dirB, 'ext.cnf'), '[ext]\nextendedKeyUsage = clientAuth\n');
-    execFileSync('openssl', ['x509', '-req', '-in', join(dirB, 'csr.pem'), '-CA', join(certDir, 'ca', 'cert.pem'), '-CAkey', join(certDir, 'ca', 'key.pem'), '-set_serial', '7', '-days', '2', '-extfile', join(dirB, 'ext.cnf'), '-extensions', 'ext', '-out', join(dirB, 'cert.pem')], { stdio: 'ignore' });
-    copyFileSync(join(dirA, 'ca.pem'), join(dirB, 'ca.pem'));
+    issueClientCertificate(certDir, 'tenant-b', 'tenant-b');
     const a = as(dirA);
     for (const args of [
       ['volume', 'create', names.vol],
@@ -299,12 +296,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     const tarball = join(dir, 'hello.tar');
     execFileSync('tar', ['-C', dir, '-cf', tarball, 'hello']);
     // C: a subject with the characters a Dockerfile word treats specially.
-    const dirC = join(certDir, 'tenant-c');
-    mkdirSync(dirC);
-    execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dirC, 'key.pem'), '-subj', '/CN=q"uo$te`x', '-out', join(dirC, 'csr.pem')], { stdio: 'ignore' });
-    writeFileSync(join(dirC, 'ext.cnf'), '[ext]\nextendedKeyUsage = clientAuth\n');
-    execFileSync('openssl', ['x509', '-req', '-in', join(dirC, 'csr.pem'), '-CA', join(certDir, 'ca', 'cert.pem'), '-CAkey', join(certDir, 'ca', 'key.pem'), '-set_serial', '9', '-days', '2', '-extfile', join(dirC, 'ext.cnf'), '-extensions', 'ext', '-out', join(dirC, 'cert.pem')], { stdio: 'ignore' });
-    copyFileSync(join(dirA, 'ca.pem'), join(dirC, 'ca.pem'));
+    const dirC = issueClientCertificate(certDir, 'tenant-c', 'q"uo$te`x');
     const imageOf = (who: string) => `dind-test/${unique(`own-${who}-imp`)}:1`;
     const [ofA, ofC] = [imageOf('a'), imageOf('c')];
     const probe = unique('own-c-probe');

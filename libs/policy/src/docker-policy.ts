@@ -160,10 +160,11 @@ export class DockerPolicy {
     if (ownership && !owner) return refuse(deny('policy.identity', 'ownership mode needs the client identity, which the transport did not give'));
     let ownedObjects: readonly OwnedObject[] = [];
     let ownerView: { readonly view: OwnerView; readonly owner: string } | undefined;
+    let imageLoad: { readonly owner: string } | undefined;
     if (owner) {
       const owned = ownedRequest(route, match.params, query, kept, owner);
       if ('rule' in owned) return refuse(owned);
-      ({ kept, ownedObjects, ownerView } = owned);
+      ({ kept, ownedObjects, ownerView, imageLoad } = owned);
     }
 
     let body: unknown;
@@ -237,6 +238,7 @@ export class DockerPolicy {
       ...(buildContext ? { buildContext } : {}),
       ...(ownedObjects.length > 0 ? { ownedObjects } : {}),
       ...(ownerView ? { ownerView } : {}),
+      ...(imageLoad ? { imageLoad } : {}),
     };
   }
 }

@@ -25,6 +25,8 @@ export type { BuildContextReading } from './validators/validation-input';
 export { OWNER_LABEL } from './ownership/owner-label';
 export type { OwnedKind, OwnedObject } from './ownership/owned-object';
 export { notFoundRefusal, ownershipRefusal } from './ownership/owned-object';
+export type { ArchiveFile, ImageArchive } from './ownership/image-load';
+export { imageLoadRequest } from './ownership/image-load';
 export type { OwnerView } from './ownership/owner-view';
 export { ownerVisible } from './ownership/owner-view';
 export { ResolvedIds, resolvedIdOf, imageForwardRef } from './pinning/resolved-ids';

@@ -5,6 +5,7 @@ import { ContainerReferenceChecker } from './container-reference.checker';
 import { AdmissionGate } from './admission-gate';
 import { DaemonSideChecks } from './daemon-side.checks';
 import { DenialReporter } from './denial-reporter';
+import { ImageLoadChecker } from './image-load/image-load.checker';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { OwnershipChecker } from './ownership.checker';
 import { BuildImageChecker } from './build-image.checker';
@@ -36,6 +37,7 @@ export class DockerApiModule {
         OwnershipChecker,
         BuildImageChecker,
         DaemonSideChecks,
+        ImageLoadChecker,
         DenialReporter,
         AdmissionGate,
         DockerPolicyGuard,

@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import type { ResponseCapture } from './created-object';
 
 /** Why the proxy itself cut the daemon side of a request. */
-export type UpstreamCut = 'build-denied' | 'client-gone' | 'pool-exhausted' | 'body-stalled';
+export type UpstreamCut = 'body-denied' | 'client-gone' | 'pool-exhausted' | 'body-stalled';
 
 /** What the proxy knows about a request while it is handled. */
 export interface RequestContext {

@@ -27,6 +27,7 @@ import { HijackHandler } from './hijack.handler';
 import { PolicyDeniedError } from './policy-denied.error';
 import { contextOf } from './request-context';
 import { UpstreamProxy } from './upstream-proxy.service';
+import { ImageLoadChecker } from './image-load/image-load.checker';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -219,7 +220,7 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
     const reporter = new DenialReporter(recorder);
     const gate = new AdmissionGate(policy, supervisor, daemonSide, reporter);
     const guard = new DockerPolicyGuard(gate, options);
-    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits, reporter, new BuildImageChecker(ownership));
+    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits, reporter, new BuildImageChecker(ownership), {} as ImageLoadChecker);
     const hijack = new HijackHandler(gate, reporter, options, supervisor, recorder, metrics, limits);
 
     // The HTTP path as Nest runs it: the guard decides, then the controller forwards.

@@ -11,6 +11,8 @@ import { DialTargetChecker } from '../network/dial-target.checker';
 import { BuildImageChecker } from './build-image.checker';
 import { BuildContextInspector, MAX_DOCKERFILE_BYTES } from './build-context/build-context.inspector';
 import { DockerfileEntry } from './build-context/tar-scanner';
+import { ImageLoadChecker } from './image-load/image-load.checker';
+import { ImageLoadInspector } from './image-load/image-load.inspector';
 import { allowedRecord } from './decision-records';
 import { DenialReporter } from './denial-reporter';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
@@ -45,6 +47,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     @Inject(ClientLimits) private readonly limits: ClientLimits,
     private readonly reporter: DenialReporter,
     private readonly buildImages: BuildImageChecker,
+    private readonly imageLoads: ImageLoadChecker,
   ) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: false, proxyTimeout: 0 });
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
@@ -86,6 +89,7 @@ export class UpstreamProxy implements OnModuleDestroy {
       req.on('data', (chunk: Buffer) => this.metrics.proxiedBytes.inc({ direction: 'upstream' }, chunk.length));
       watchBodyIdle(req, this.options.bodyTimeoutMs, () => this.bodyStalled(req, res, exchange));
       if (decision.route.validator === 'build') buffer = this.inspectBuildContext(req, res, context, path);
+      else if (decision.imageLoad) buffer = this.inspectImageLoad(req, res, context, path);
     }
     const field = createdObjectField(req.method ?? '', decision.route.template);
     const capture = field ? new ResponseCapture(field) : undefined;
@@ -156,7 +160,20 @@ export class UpstreamProxy implements OnModuleDestroy {
       maxDockerfileBytes: MAX_DOCKERFILE_BYTES,
       check: (dockerfile) => this.checkDockerfile(dockerfile, reading, req, context, path),
     });
-    inspector.once('denied', (denial: PolicyDenial) => this.denyBuild(req, res, context, path, denial));
+    inspector.once('denied', (denial: PolicyDenial) => this.denyInspectedBody(req, res, context, path, denial));
+    req.pipe(inspector);
+    return inspector;
+  }
+
+  /**
+   * Ownership mode: a load's archive streams through an inspector that keeps
+   * its manifest and image configs and holds the end of the body until the
+   * names it sets and the owner labels it carries are checked.
+   */
+  private inspectImageLoad(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string): Readable {
+    const decision = context.decision!;
+    const inspector = new ImageLoadInspector((archive) => this.imageLoads.check(archive, decision, context.requestId));
+    inspector.once('denied', (denial: PolicyDenial) => this.denyInspectedBody(req, res, context, path, denial));
     req.pipe(inspector);
     return inspector;
   }
@@ -192,11 +209,11 @@ export class UpstreamProxy implements OnModuleDestroy {
 
   /**
    * Recorded (and metered) before the client hears of it; the upstream request is
-   * cut, so the daemon sees a truncated context and builds nothing.
+   * cut, so the daemon sees a truncated body: it builds (or loads) nothing.
    */
-  private denyBuild(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string, denial: PolicyDenial): void {
+  private denyInspectedBody(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string, denial: PolicyDenial): void {
     const decision = context.decision!;
-    context.cut = 'build-denied';
+    context.cut = 'body-denied';
     const exchange: Exchange = { context, method: req.method ?? '', path, socket: req.socket, hijacked: false };
     const { status, message } = this.reporter.report(exchange, denial, decision.route, decision.apiVersion);
     const upstreamResponse = context.upstreamResponse;

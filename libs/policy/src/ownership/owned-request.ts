@@ -12,6 +12,8 @@ export interface OwnedRequest {
   readonly kept: QueryPairs;
   readonly ownedObjects: readonly OwnedObject[];
   readonly ownerView?: { readonly view: OwnerView; readonly owner: string };
+  /** A load: the transport reads the archive and asks `imageLoadRequest`. */
+  readonly imageLoad?: { readonly owner: string };
 }
 
 /**
@@ -26,6 +28,8 @@ export function ownedRequest(
   kept: QueryPairs,
   owner: string,
 ): OwnedRequest | PolicyDenial {
+  // The names a load sets and the labels its images carry are in its body.
+  if (route.template === '/images/load') return { kept, ownedObjects: [], imageLoad: { owner } };
   const ownedObjects: OwnedObject[] = [];
   if (route.template === '/images/get') {
     // What is checked is what the daemon saves: one tag, not every tag of the repository.

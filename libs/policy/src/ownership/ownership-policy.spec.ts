@@ -20,6 +20,14 @@ const sent = (decision: PolicyDecision) => JSON.parse(allowed(decision).body!.to
 const query = (decision: PolicyDecision) => new URL(allowed(decision).upstreamUrl, 'http://d').searchParams;
 
 describe('ownership mode', () => {
+  it('has the transport read a load\'s archive for its owner; without the option a load is not read', () => {
+    const load = (policy: DockerPolicy) => policy.decide({ method: 'POST', url: '/v1.41/images/load?quiet=1', headers: { 'content-type': 'application/x-tar' }, client: ME });
+    const owned = allowed(load(owning));
+    expect(owned.imageLoad).toEqual({ owner: ME });
+    expect(owned.ownedObjects).toBeUndefined();
+    expect(allowed(load(plain)).imageLoad).toBeUndefined();
+  });
+
   describe('creates carry the owner label', () => {
     it.each<[string, string, Record<string, unknown>, (body: Record<string, any>) => unknown]>([
       ['a container', '/v1.41/containers/create', { Image: 'busybox', Labels: { app: 'web' } }, (body) => body.Labels],
