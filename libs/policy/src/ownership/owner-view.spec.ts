@@ -57,6 +57,25 @@ describe('ownerVisible', () => {
     });
   });
 
+  it('narrows /system/df of API 1.52 too: the Items of ImageUsage, ContainerUsage and VolumeUsage list every client\'s objects', () => {
+    // moby daemon/server/router/system/system_routes.go getDiskUsage: API 1.52
+    // answers the legacy fields and the new ones, whose Items the daemon fills
+    // whenever it fills the legacy lists (and alone with ?verbose=1).
+    const df = {
+      ImageUsage: { ActiveCount: 2, TotalCount: 4, Reclaimable: 5, TotalSize: 10, Items: [{ Id: 'a', Labels: mine }, { Id: 'b', Labels: theirs }, { Id: 'c', Labels: {}, RepoTags: ['busybox:latest'] }, { Id: 'd', Labels: {}, RepoTags: [] }] },
+      ContainerUsage: { ActiveCount: 1, TotalCount: 3, Reclaimable: 0, TotalSize: 7, Items: [{ Id: '1', Labels: mine }, { Id: '2', Labels: theirs }, { Id: '3', Labels: {} }] },
+      VolumeUsage: { ActiveCount: 1, TotalCount: 3, Reclaimable: 0, TotalSize: 7, Items: [{ Name: 'v1', Labels: mine }, { Name: 'v2', Labels: theirs }, { Name: 'v3', Labels: null }] },
+      BuildCacheUsage: { ActiveCount: 0, TotalCount: 0, Reclaimable: 0, TotalSize: 0 },
+    };
+    const seen = ownerVisible('system-df', df, ME) as typeof df;
+    expect(seen.ImageUsage.Items).toEqual([df.ImageUsage.Items[0], df.ImageUsage.Items[2]]);
+    expect(seen.ContainerUsage.Items).toEqual([df.ContainerUsage.Items[0]]);
+    expect(seen.VolumeUsage.Items).toEqual([df.VolumeUsage.Items[0]]);
+    expect(seen.ImageUsage.TotalSize).toBe(10);
+    // Without Items (the daemon omits them when empty) the entry stays as it was.
+    expect(ownerVisible('system-df', { ImageUsage: { TotalCount: 0 } }, ME)).toEqual({ ImageUsage: { TotalCount: 0 } });
+  });
+
   it('shows only the requester\'s containers in a network\'s inspect (the default bridge is everyone\'s)', () => {
     const bridge = { Name: 'bridge', Containers: { c1: { Name: 'mine' }, c2: { Name: 'theirs' } }, Options: {} };
     expect(ownerVisible('network', bridge, ME, new Set(['c1']))).toEqual({ ...bridge, Containers: { c1: { Name: 'mine' } } });
