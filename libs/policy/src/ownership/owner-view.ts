@@ -43,11 +43,20 @@ export function ownerVisible(view: OwnerView, answer: unknown, owner: string, ow
     case 'system-df': {
       if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return answer;
       const df = answer as Record<string, unknown>;
+      // API 1.52 answers both the legacy lists and the per-type usages, whose
+      // `Items` are the same lists (alone with ?verbose=1); both are narrowed.
+      const usage = (value: unknown, kind: 'image' | 'container' | 'volume'): unknown => {
+        if (value === null || typeof value !== 'object' || Array.isArray(value) || !('Items' in value)) return value;
+        return { ...value, Items: filtered((value as { Items: unknown }).Items, keep(kind, owner)) };
+      };
       return {
         ...df,
         Images: filtered(df.Images, keep('image', owner)),
         Containers: filtered(df.Containers, keep('container', owner)),
         Volumes: filtered(df.Volumes, keep('volume', owner)),
+        ...('ImageUsage' in df ? { ImageUsage: usage(df.ImageUsage, 'image') } : {}),
+        ...('ContainerUsage' in df ? { ContainerUsage: usage(df.ContainerUsage, 'container') } : {}),
+        ...('VolumeUsage' in df ? { VolumeUsage: usage(df.VolumeUsage, 'volume') } : {}),
       };
     }
   }
