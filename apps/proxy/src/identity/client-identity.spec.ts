@@ -20,6 +20,7 @@ describe('client identity', () => {
     ['a CN and SANs', { subject: { CN: 'runner-7' }, subjectaltname: 'DNS:runner-7.ci, IP Address:10.0.0.5, URI:spiffe://ci/runner-7' }, 'CN=runner-7,DNS:runner-7.ci,IP:10.0.0.5,URI:spiffe://ci/runner-7'],
     ['SANs only (SPIFFE-style)', { subject: {}, subjectaltname: 'URI:spiffe://ci/job' }, 'URI:spiffe://ci/job'],
     ['two CNs', { subject: { CN: ['a', 'b'] } }, 'CN=a+b'],
+    ['a plus in its one CN, which cannot pass for two', { subject: { CN: 'a+b' } }, 'CN=a\\u{2b}b'],
     ['neither: its fingerprint', { subject: {}, fingerprint256: 'AB:CD' }, 'SHA256=AB:CD'],
     ['control characters, which never reach a log line', { subject: { CN: 'evil\n{"event":"allowed"}\u0000' } }, 'CN=evil\\u{a}{"event":"allowed"}\\u{0}'],
     ['a comma in its CN, which cannot pass for a SAN', { subject: { CN: 'runner-1,DNS:runner-1.ci' } }, 'CN=runner-1\\u{2c}DNS:runner-1.ci'],

@@ -26,9 +26,9 @@ type WithIdentity = Socket & { [IDENTITY]?: ClientIdentity };
 // CA may sign anything, so control characters and overlong names stop here.
 const MAX_NAME = 200;
 // Escaped, never replaced: two names must not become one (ownership compares
-// them). A backslash, a comma and anything outside printable ASCII are written
-// as \u{hex}, so a CN cannot imitate a SAN list.
-const escaped = (text: string) => Array.from(text, (char) => (/^[\x20-\x7e]$/.test(char) && char !== '\\' && char !== ',' ? char : `\\u{${char.codePointAt(0)!.toString(16)}}`)).join('');
+// them). A backslash, a comma, a plus and anything outside printable ASCII are
+// written as \u{hex}, so a CN cannot imitate a SAN list or two CNs.
+const escaped = (text: string) => Array.from(text, (char) => (/^[\x20-\x7e]$/.test(char) && !'\\,+'.includes(char) ? char : `\\u{${char.codePointAt(0)!.toString(16)}}`)).join('');
 
 /** The identity of a connection, computed once per socket. */
 export function clientIdentityOf(socket: Socket): ClientIdentity {
