@@ -30,20 +30,27 @@ describe('ownership: a load may not take another client\'s name or claim its own
     docker(cli, instance.tcpHost, args, { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir }, timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
   const idOf = async (name: string) => text(await direct(['image', 'inspect', '--format', '{{.Id}}', name]));
   const ofA = `dind-test/${unique('load-a')}:1`;
-  const made: string[] = [ofA];
+  const ofB = `dind-test/${unique('load-b-own')}:1`;
+  const made: string[] = [ofA, ofB];
   let idA = '';
+  let idB = '';
   let savedA: Buffer;
+  let savedB: Buffer;
   let savedShared: Buffer;
 
   beforeAll(async () => {
     instance = await startSidecarInstance(state, 'ownership-load', 'name: ownership-load-e2e\nownership: true\n', { DOCKER_TLS_CERTDIR: certDir });
     dirB = issueClientCertificate(certDir, 'tenant-b', 'tenant-b');
-    const source = unique('load-a-src');
-    expect((await as(dirA)(['create', '--name', source, state.image, 'true'])).code).toBe(0);
-    expect((await as(dirA)(['commit', source, ofA])).code).toBe(0);
-    await direct(['rm', source]);
+    for (const [dir, image] of [[dirA, ofA], [dirB, ofB]]) {
+      const source = unique('load-src');
+      expect((await as(dir)(['create', '--name', source, state.image, 'true'])).code).toBe(0);
+      expect((await as(dir)(['commit', source, image])).code).toBe(0);
+      await direct(['rm', source]);
+    }
     idA = await idOf(ofA);
+    idB = await idOf(ofB);
     savedA = (await direct(['save', ofA])).stdout;
+    savedB = (await direct(['save', ofB])).stdout;
     savedShared = (await direct(['save', state.image])).stdout;
   }, 180_000);
 
@@ -58,7 +65,7 @@ describe('ownership: a load may not take another client\'s name or claim its own
     });
 
   it('refuses B\'s load of an archive that names A\'s image; the name still holds A\'s image', async () => {
-    const load = await as(dirB)(['load'], renamed(savedShared, ofA));
+    const load = await as(dirB)(['load'], renamed(savedB, ofA));
     expect(load.code).not.toBe(0);
     expect(load.stderr).toMatch(new RegExp(`manifest\\.json\\[0\\]\\.RepoTags\\[0\\]="docker\\.io/${ofA.replace(/[./]/g, '\\$&')}": image .* belongs to another client \\(rule ownership\\) \\[request id [0-9a-f]+\\]`));
     expect(await idOf(ofA)).toBe(idA);
@@ -69,7 +76,7 @@ describe('ownership: a load may not take another client\'s name or claim its own
     const twice = (first: string, last: string) =>
       editImageArchive(
         state.baseDir,
-        savedShared,
+        savedB,
         (_dir, manifest) => {
           manifest[0].RepoTags = [first];
         },
@@ -85,14 +92,24 @@ describe('ownership: a load may not take another client\'s name or claim its own
     expect(loaded.stderr).toBe('');
     expect(loaded.code).toBe(0);
     made.push(fresh);
-    expect(await idOf(fresh)).toBe(await idOf(state.image));
+    expect(await idOf(fresh)).toBe(idB);
     expect(await idOf(ofA)).toBe(idA);
   });
 
   it('refuses B\'s load of a shared name (everyone runs it), as a tag onto it would be', async () => {
-    const load = await as(dirB)(['load'], savedShared);
+    const before = await idOf(state.image);
+    const load = await as(dirB)(['load'], renamed(savedB, state.image));
     expect(load.code).not.toBe(0);
     expect(load.stderr).toContain('is shared');
+    expect(await idOf(state.image)).toBe(before);
+  });
+
+  it('refuses B\'s load of an unlabelled image under a fresh name: it would be shared, B\'s content under a name others may run', async () => {
+    const name = `dind-test/${unique('load-plant')}:1`;
+    const load = await as(dirB)(['load'], renamed(savedShared, name));
+    expect(load.code).not.toBe(0);
+    expect(load.stderr).toContain(`.config.Labels.${OWNER_LABEL}: an image a load names must carry the label ${OWNER_LABEL}`);
+    expect((await direct(['image', 'inspect', name])).code).not.toBe(0);
   });
 
   it('refuses B\'s load of an image labelled with A\'s identity; the daemon loaded nothing of it', async () => {
@@ -127,14 +144,14 @@ describe('ownership: a load may not take another client\'s name or claim its own
     expect(savedA.length).toBeGreaterThan(0);
   });
 
-  it('lets B load an image under a fresh name, plain and gzip-compressed', async () => {
+  it('lets B load its own image under a fresh name, plain and gzip-compressed', async () => {
     for (const [name, compress] of [[`dind-test/${unique('load-b')}:1`, false], [`dind-test/${unique('load-b-gz')}:1`, true]] as const) {
-      const archive = renamed(savedShared, name);
+      const archive = renamed(savedB, name);
       const load = await as(dirB)(['load'], compress ? gzipSync(archive) : archive);
       expect(load.stderr).toBe('');
       expect(load.code).toBe(0);
       made.push(name);
-      expect(await idOf(name)).toBe(await idOf(state.image));
+      expect(await idOf(name)).toBe(idB);
     }
   });
 

@@ -336,13 +336,16 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect((await b(['save', '-o', join(dir, 'step.tar'), step])).code).not.toBe(0);
   }, 120_000);
 
-  it('lets B name a shared image anew, but not move a shared name onto its own image (everyone runs that name)', async () => {
+  it('lets B name neither a shared image anew (its content under a name others may run) nor move a shared name onto its own image (everyone runs that name)', async () => {
     const b = as(dirB);
     const copy = `dind-test/${unique('b-copy')}:1`;
     const source = unique('own-b-src');
     const own = `dind-test/${unique('own-b-img')}:1`;
     try {
-      expect((await b(['tag', state.image, copy])).code).toBe(0);
+      const named = await b(['tag', state.image, copy]);
+      expect(named.code).not.toBe(0);
+      expect(named.stderr).toContain('is shared; a shared image is named by pulls only');
+      expect((await direct(['image', 'inspect', copy])).code).not.toBe(0);
       expect((await b(['create', '--name', source, state.image, 'true'])).code).toBe(0);
       expect((await b(['commit', source, own])).code).toBe(0);
       expect(await labelOf('image', own)).toBe(B);
@@ -493,8 +496,14 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect(text(await as(dirB)(['images', '--format', '{{.Repository}}'])).split('\n')).not.toContain(names.image);
     expect((await as(dirB)(['image', 'inspect', names.image])).stderr).toContain('(rule ownership)');
     expect((await as(dirB)(['run', '--rm', names.image, 'true'])).stderr).toContain('belongs to another client (rule ownership)');
-    // Names are global: B cannot point A's name at another image.
-    const retag = await as(dirB)(['tag', state.image, names.image]);
+    // Names are global: B cannot point A's name at another image, not even its own.
+    const ofB = `dind-test/${unique('own-b-retag')}:1`;
+    const sourceOfB = unique('own-b-retag-src');
+    expect((await as(dirB)(['create', '--name', sourceOfB, state.image, 'true'])).code).toBe(0);
+    expect((await as(dirB)(['commit', sourceOfB, ofB])).code).toBe(0);
+    await direct(['rm', sourceOfB]);
+    const retag = await as(dirB)(['tag', ofB, names.image]);
+    await direct(['rmi', ofB]);
     expect(retag.stderr).toMatch(new RegExp(`query\\.repo="${names.image}(:latest)?": image "${names.image}(:latest)?" belongs to another client \\(rule ownership\\)`));
     expect(await labelOf('image', names.image)).toBe(A);
     // And A stops and removes its own container.

@@ -19,7 +19,8 @@ function archive(files: Files, dirs: string[] = []): ImageArchive {
   };
 }
 
-const config = (labels?: Record<string, string> | null, key = 'config') => JSON.stringify({ architecture: 'amd64', [key]: labels === undefined ? {} : { Labels: labels } });
+// By default an image the requester saved from this service: it carries the requester's owner label.
+const config = (labels: Record<string, string> | null | undefined = { [OWNER_LABEL]: ME }, key = 'config') => JSON.stringify({ architecture: 'amd64', [key]: labels === undefined ? {} : { Labels: labels } });
 const manifest = (...items: Array<{ Config: string; RepoTags?: unknown }>) => JSON.stringify(items.map((item) => ({ Layers: [], ...item })));
 
 describe('what a load sets (ownership mode)', () => {
@@ -31,8 +32,8 @@ describe('what a load sets (ownership mode)', () => {
     ['RepoTags spelled in another case (Go matches fields case-insensitively)', { 'manifest.json': JSON.stringify([{ config: 'c.json', repotags: ['x:1'] }]), 'c.json': config() }, ['docker.io/library/x:1']],
     ['a config path the daemon cleans', { 'manifest.json': manifest({ Config: './blobs/../c.json', RepoTags: ['x:1'] }), 'c.json': config() }, ['docker.io/library/x:1']],
     ['the requester\'s own owner label', { 'manifest.json': manifest({ Config: 'c.json', RepoTags: ['x:1'] }), 'c.json': config({ [OWNER_LABEL]: ME }) }, ['docker.io/library/x:1']],
-    ['a legacy archive: repositories, when there is no manifest.json', { repositories: JSON.stringify({ 'team/app': { '1': 'abc' } }), 'abc/json': JSON.stringify({ id: 'abc' }) }, ['docker.io/team/app:1']],
-    ['a legacy repository name whose tag the tag key replaces', { repositories: JSON.stringify({ 'app:9': { '1': 'abc' } }), 'abc/json': '{}' }, ['docker.io/library/app:1']],
+    ['a legacy archive: repositories, when there is no manifest.json', { repositories: JSON.stringify({ 'team/app': { '1': 'abc' } }), 'abc/json': JSON.stringify({ id: 'abc', config: { Labels: { [OWNER_LABEL]: ME } } }) }, ['docker.io/team/app:1']],
+    ['a legacy repository name whose tag the tag key replaces', { repositories: JSON.stringify({ 'app:9': { '1': 'abc' } }), 'abc/json': JSON.stringify({ config: { Labels: { [OWNER_LABEL]: ME } } }) }, ['docker.io/library/app:1']],
     ['manifest.json, not repositories, when there are both (as moby)', { 'manifest.json': manifest({ Config: 'c.json', RepoTags: ['m:1'] }), 'c.json': config(), repositories: JSON.stringify({ r: { '1': 'x' } }) }, ['docker.io/library/m:1']],
   ])('%s', (_name, files, names) => {
     const legacy = files['manifest.json'] === undefined ? ['abc'] : [];
@@ -67,7 +68,10 @@ describe('what a load sets (ownership mode)', () => {
     ['a legacy image labelled for another', { repositories: JSON.stringify({ app: { '1': 'abc' } }), 'abc/json': JSON.stringify({ config: { Labels: { [OWNER_LABEL]: THEM } } }) }, ['abc'], 'own identity', `abc/json.config.Labels.${OWNER_LABEL}`],
     ['a legacy parent labelled for another', { 'abc/json': JSON.stringify({ parent: 'p' }), 'p/json': JSON.stringify({ config: { Labels: { [OWNER_LABEL]: THEM } } }) }, ['abc'], 'own identity', `p/json.config.Labels.${OWNER_LABEL}`],
     ['a legacy directory without json', { repositories: '{}' }, ['abc'], 'has no abc/json'],
-    ['a legacy tag the daemon refuses', { repositories: JSON.stringify({ app: { 'bad tag': 'abc' } }), 'abc/json': '{}' }, ['abc'], 'not a name and tag'],
+    ['an unlabelled image it names (it would be shared: planted under a name others run)', { 'manifest.json': manifest({ Config: 'c.json', RepoTags: ['python:3.12'] }), 'c.json': config(null) }, [], 'must carry the label', `c.json.config.Labels.${OWNER_LABEL}`],
+    ['an image without a config section it names', { 'manifest.json': manifest({ Config: 'c.json', RepoTags: ['x:1'] }), 'c.json': JSON.stringify({ architecture: 'amd64' }) }, [], 'must carry the label', `c.json.config.Labels.${OWNER_LABEL}`],
+    ['an unlabelled legacy image it names', { repositories: JSON.stringify({ app: { '1': 'abc' } }), 'abc/json': '{}' }, ['abc'], 'must carry the label', `abc/json.config.Labels.${OWNER_LABEL}`],
+    ['a legacy tag the daemon refuses', { repositories: JSON.stringify({ app: { 'bad tag': 'abc' } }), 'abc/json': JSON.stringify({ config: { Labels: { [OWNER_LABEL]: ME } } }) }, ['abc'], 'not a name and tag'],
   ])('refuses %s', (_name, files, dirs, reason, ...field) => {
     const result = imageLoadRequest(archive(files, dirs), ME);
     expect('rule' in result).toBe(true);

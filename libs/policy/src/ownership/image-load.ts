@@ -58,10 +58,10 @@ function manifestLoad(archive: ImageArchive, manifest: ArchiveFile, owner: strin
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return refusal('a manifest.json entry is not an object', `${MANIFEST}[${index}]`);
     const config = structField(item, 'Config');
     if (typeof config !== 'string') return refusal('a manifest.json entry names no config', `${MANIFEST}[${index}].Config`, config);
-    const denial = checkConfig(archive, config, owner);
-    if (denial) return denial;
     const tags = structField(item, 'RepoTags') ?? [];
     if (!Array.isArray(tags)) return refusal('RepoTags is not a list', `${MANIFEST}[${index}].RepoTags`, tags);
+    const denial = checkConfig(archive, config, owner, tags.length > 0);
+    if (denial) return denial;
     for (const [position, tag] of tags.entries()) {
       const field = `${MANIFEST}[${index}].RepoTags[${position}]`;
       const name = typeof tag === 'string' ? taggedName(tag) : undefined;
@@ -82,7 +82,7 @@ function legacyLoad(archive: ImageArchive, owner: string): { names: OwnedObject[
     for (let id: string | undefined = directory; id !== undefined && !seen.has(id); ) {
       seen.add(id);
       const path = `${id}/json`;
-      const denial = checkConfig(archive, path, owner);
+      const denial = checkConfig(archive, path, owner, false);
       if (denial) return denial;
       // checkConfig has read it.
       id = legacyParent(path, (archive.file(path) as { content: Buffer }).content);
@@ -98,8 +98,11 @@ function legacyLoad(archive: ImageArchive, owner: string): { names: OwnedObject[
   const names: OwnedObject[] = [];
   for (const [repository, tags] of Object.entries(repositories)) {
     if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) return refusal('not a map of tags', `${REPOSITORIES}.${repository}`, tags);
-    for (const tag of Object.keys(tags)) {
+    for (const [tag, id] of Object.entries(tags as Record<string, unknown>)) {
       const field = `${REPOSITORIES}.${repository}.${tag}`;
+      if (typeof id !== 'string') return refusal('not an image ID', field, id);
+      const denial = checkConfig(archive, `${id}/json`, owner, true);
+      if (denial) return denial;
       // reference.WithTag(ParseNormalizedNamed(name), tag): the tag replaces any the name has.
       const name = taggedName(repository, tag);
       if (name === undefined) return refusal('not a name and tag the daemon accepts', field, `${repository}:${tag}`);
@@ -118,12 +121,22 @@ function readable(path: string, file: ArchiveFile | undefined): Buffer | PolicyD
   return refusal(`${path} in the image archive is not a regular file`, path);
 }
 
-function checkConfig(archive: ImageArchive, path: string, owner: string): PolicyDenial | undefined {
+/**
+ * An image may carry the owner label only with the loader's identity. One the
+ * load names must carry it: unlabelled, it would be shared, and a client could
+ * plant its content under a name other clients run (`python:3.12`). Shared
+ * images come from pulls (or the operator, on the daemon's own socket).
+ */
+function checkConfig(archive: ImageArchive, path: string, owner: string, named: boolean): PolicyDenial | undefined {
   const content = readable(path, archive.file(path));
   if (!Buffer.isBuffer(content)) return content;
   const labels = imageConfigLabels(path, content);
-  if (!Object.prototype.hasOwnProperty.call(labels, OWNER_LABEL) || labels[OWNER_LABEL] === owner) return undefined;
-  return refusal(`an image may carry the label ${OWNER_LABEL} only with the loading client's own identity`, `${path}.config.Labels.${OWNER_LABEL}`, labels[OWNER_LABEL]);
+  const field = `${path}.config.Labels.${OWNER_LABEL}`;
+  if (!Object.prototype.hasOwnProperty.call(labels, OWNER_LABEL)) {
+    return named ? refusal(`an image a load names must carry the label ${OWNER_LABEL} with the loading client's identity (one saved from this service by the same client); unlabelled, it would be shared with every client`, field) : undefined;
+  }
+  if (labels[OWNER_LABEL] === owner) return undefined;
+  return refusal(`an image may carry the label ${OWNER_LABEL} only with the loading client's own identity`, field, labels[OWNER_LABEL]);
 }
 
 /**

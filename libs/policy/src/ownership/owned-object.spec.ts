@@ -75,4 +75,9 @@ describe('ownership of an inspected object', () => {
     expect(checkOwnedObject(object('network', { mustOwn: true }), inspect('network', {}, 'bridge'))?.reason).toMatch(/is shared/);
     expect(checkOwnedObject(object('network', { mustOwn: true }), inspect('network', mine, 'app'))).toBeUndefined();
   });
+
+  it('says why a shared object is not enough when the route says (a tag\'s source image)', () => {
+    const named = { RepoTags: ['busybox:latest'], Config: { Labels: null } };
+    expect(checkOwnedObject(object('image', { mustOwn: true, sharedReason: 'pulls only' }), named)?.reason).toBe('image "x" is shared; pulls only');
+  });
 });

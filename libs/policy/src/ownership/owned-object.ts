@@ -27,6 +27,8 @@ export interface OwnedObject {
   readonly ifMissing: 'not-found' | 'go-on';
   /** A shared object is not enough (see RouteRow.owns). */
   readonly mustOwn?: true;
+  /** Why not, when it is shared. */
+  readonly sharedReason?: string;
 }
 
 // The daemon makes these networks itself, unlabelled, for everyone.
@@ -80,7 +82,7 @@ export function checkOwnedObject(object: OwnedObject, inspected: unknown): Polic
     case 'mine':
       return undefined;
     case 'shared':
-      return object.mustOwn ? ownershipRefusal(object, `${what} is shared; this request may act only on the requester's own ${object.kind}s`) : undefined;
+      return object.mustOwn ? ownershipRefusal(object, `${what} is shared; ${object.sharedReason ?? `this request may act only on the requester's own ${object.kind}s`}`) : undefined;
     case 'unowned':
       return ownershipRefusal(object, `${what} has no owner: only objects a client created through dind-service can be used`);
     case 'another':

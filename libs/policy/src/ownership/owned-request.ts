@@ -45,13 +45,13 @@ export function ownedRequest(
     if (pathRef === undefined) return deny(OWNERSHIP_RULE, 'a push of every tag of a repository could push tags that are another client\'s; push one tag', 'path.name', params.name);
   }
   if (route.owns) {
-    const { kind, at, mustOwn } = route.owns;
+    const { kind, at, mustOwn, sharedReason } = route.owns;
     const named =
       at === 'path'
         ? [['path', pathRef] as const]
         : (query.get(at.slice('query.'.length)) ?? []).map((value) => [at, value] as const);
     for (const [field, ref] of named) {
-      if (ref !== undefined && ref !== '') ownedObjects.push({ kind, ref, field: field === 'path' ? `path.${'id' in params ? 'id' : 'name'}` : field, owner, ifMissing: 'not-found', ...(mustOwn ? { mustOwn } : {}) });
+      if (ref !== undefined && ref !== '') ownedObjects.push({ kind, ref, field: field === 'path' ? `path.${'id' in params ? 'id' : 'name'}` : field, owner, ifMissing: 'not-found', ...(mustOwn ? { mustOwn } : {}), ...(sharedReason ? { sharedReason } : {}) });
     }
   }
   const allTags = everyTagPull(route, query);

@@ -197,7 +197,7 @@ describe('ownership mode', () => {
       ],
       ['POST', '/v1.41/networks/app/connect', { Container: 'web' }, [{ kind: 'network', ref: 'app', field: 'path.id' }, { kind: 'container', ref: 'web', field: 'Container' }]],
       // Names are global: a name that holds another client's image is not taken from it.
-      ['POST', '/v1.41/images/app:1/tag?repo=team/app&tag=2', undefined, [{ kind: 'image', ref: 'app:1', field: 'path.name' }, { kind: 'image', ref: 'team/app:2', field: 'query.repo', ifMissing: 'go-on', mustOwn: true }]],
+      ['POST', '/v1.41/images/app:1/tag?repo=team/app&tag=2', undefined, [{ kind: 'image', ref: 'app:1', field: 'path.name', mustOwn: true, sharedReason: expect.stringContaining('a shared image is named by pulls only') }, { kind: 'image', ref: 'team/app:2', field: 'query.repo', ifMissing: 'go-on', mustOwn: true }]],
       ['POST', '/v1.41/commit?container=web&repo=team/app', undefined, [{ kind: 'container', ref: 'web', field: 'query.container' }, { kind: 'image', ref: 'team/app', field: 'query.repo', ifMissing: 'go-on', mustOwn: true }]],
       ['POST', '/v1.41/build?t=a:1&t=b', undefined, [{ kind: 'image', ref: 'a:1', field: 'query.t', ifMissing: 'go-on', mustOwn: true }, { kind: 'image', ref: 'b', field: 'query.t', ifMissing: 'go-on', mustOwn: true }]],
       ['POST', '/v1.41/images/create?fromSrc=-&repo=imported&tag=1', undefined, [{ kind: 'image', ref: 'imported:1', field: 'query.repo', ifMissing: 'go-on', mustOwn: true }]],

@@ -57,6 +57,8 @@ export interface RouteRow {
     readonly at: 'path' | 'query.container' | 'query.names';
     /** A shared object (a predefined network) is not enough: the request also acts on something it does not name where the proxy reads it. */
     readonly mustOwn?: true;
+    /** Why, said to the client when the object is shared. */
+    readonly sharedReason?: string;
   };
   /**
    * Ownership mode: how a list is narrowed to the requester's objects: its
@@ -168,7 +170,11 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   pass('GET', '/images/{name}/json', of('image')),
   pass('GET', '/images/{name}/history', of('image')),
   validated('POST', '/images/{name}/push', 'imagePush', 'stream', { longLived: true, ...of('image') }),
-  pass('POST', '/images/{name}/tag', { ...of('image'), namesImage: ['repo'] }),
+  // A shared image is named by pulls only: a name a client gives it is one another client may run (`python:3.12`).
+  pass('POST', '/images/{name}/tag', {
+    owns: { kind: 'image', at: 'path', mustOwn: true, sharedReason: 'a shared image is named by pulls only (another client could run the name you give it); build FROM it to make an image of your own' },
+    namesImage: ['repo'],
+  }),
   pass('DELETE', '/images/{name}', of('image')),
   validated('GET', '/images/search', 'imageSearch', 'stream', { longLived: true }),
   pass('POST', '/images/prune', { longLived: true, ...FILTERED }),

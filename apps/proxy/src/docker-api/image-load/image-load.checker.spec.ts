@@ -8,7 +8,7 @@ const archive = (files: Record<string, string>): ImageArchive => ({
   file: (path) => (files[path] === undefined ? undefined : { kind: 'file', content: Buffer.from(files[path]) }),
   topLevelDirectories: () => [],
 });
-const loaded = (tags: string[], labels: Record<string, string> = {}) =>
+const loaded = (tags: string[], labels: Record<string, string> = { [OWNER_LABEL]: ME }) =>
   archive({ 'manifest.json': JSON.stringify([{ Config: 'c.json', RepoTags: tags, Layers: [] }]), 'c.json': JSON.stringify({ config: { Labels: labels } }) });
 
 describe('ImageLoadChecker', () => {
