@@ -3,6 +3,7 @@ import { deny, PolicyDenial } from '@dind/policy';
 import { gzipSync } from 'node:zlib';
 import { BuildContextInspector, DockerfileCheck, HOLD_BACK_BYTES } from './build-context.inspector';
 import { DockerfileEntry } from './tar-scanner';
+import { feedInChunks } from '../../../../../test/support/chunked-feed';
 
 interface Entry {
   name: string;
@@ -85,20 +86,9 @@ async function run(body: Buffer, chunks: number[] = [body.length], dockerfile?: 
       return entry.content.toString().includes('localhost') ? deny('remote-address', 'no', 'Dockerfile:1 FROM') : undefined;
     }),
   });
-  const out: Buffer[] = [];
-  inspector.on('data', (data: Buffer) => out.push(data));
-  inspector.on('denied', (denial: PolicyDenial) => (result.denial = denial));
-  let pos = 0;
-  for (const size of chunks) {
-    if (pos >= body.length) break;
-    const piece = body.subarray(pos, pos + Math.max(1, size));
-    pos += piece.length;
-    await new Promise<void>((resolve, reject) => inspector.write(piece, (error) => (error ? reject(error) : resolve())));
-  }
-  if (pos < body.length) await new Promise<void>((resolve) => inspector.write(body.subarray(pos), () => resolve()));
-  await new Promise<void>((resolve) => inspector.end(resolve));
-  result.output = Buffer.concat(out);
-  return result;
+  // The check fills `result` as the body streams: read it once the feed is done.
+  const fed = await feedInChunks(inspector, body, chunks);
+  return { ...result, ...fed };
 }
 
 const context = tar([

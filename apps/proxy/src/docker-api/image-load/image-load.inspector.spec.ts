@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { tarArchive } from '../../../../../test/support/tar-writer';
 import { ImageArchiveReader } from './image-archive.reader';
 import { ImageArchiveCheck, ImageLoadInspector } from './image-load.inspector';
+import { feedInChunks } from '../../../../../test/support/chunked-feed';
 
 interface Run {
   output: Buffer;
@@ -21,20 +22,9 @@ async function run(body: Buffer, chunks: number[], check?: ImageArchiveCheck): P
         return result.manifest?.includes('theirs') ? deny('ownership', 'no', 'manifest.json[0].RepoTags[0]') : undefined;
       }),
   );
-  const out: Buffer[] = [];
-  inspector.on('data', (data: Buffer) => out.push(data));
-  inspector.on('denied', (denial: PolicyDenial) => (result.denial = denial));
-  let pos = 0;
-  for (const size of chunks) {
-    if (pos >= body.length) break;
-    const piece = body.subarray(pos, pos + Math.max(1, size));
-    pos += piece.length;
-    await new Promise<void>((resolve, reject) => inspector.write(piece, (error) => (error ? reject(error) : resolve())));
-  }
-  if (pos < body.length) await new Promise<void>((resolve) => inspector.write(body.subarray(pos), () => resolve()));
-  await new Promise<void>((resolve) => inspector.end(resolve));
-  result.output = Buffer.concat(out);
-  return result;
+  // The check fills `result` as the body streams: read it once the feed is done.
+  const fed = await feedInChunks(inspector, body, chunks);
+  return { ...result, ...fed };
 }
 
 const layer = Buffer.alloc(5000, 7);
