@@ -101,9 +101,11 @@ export class ReadinessSampler {
   start(): this {
     this.loop = (async () => {
       while (this.running) {
+        // Both probes get the same time: a forward that took longer than the
+        // service's own readiness timeout but answered is slow, not failed.
         const [ready, forwarded] = await Promise.all([
           fetch(`${this.adminUrl}/ready`, { signal: AbortSignal.timeout(this.timeoutMs * 2) }).then((r) => r.status === 200, () => false),
-          pingThrough(this.apiPort, this.timeoutMs),
+          pingThrough(this.apiPort, this.timeoutMs * 2),
         ]);
         this.samples.push({ ready, forwarded });
         await sleep(200);
