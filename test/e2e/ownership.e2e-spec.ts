@@ -43,6 +43,8 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     onBridge: unique('own-a-bridge'),
     trigger: `dind-test/${unique('own-b-trigger')}`,
     lure: `dind-test/${unique('own-a-lure')}`,
+    // No slash: a name a stage may also have (docker.io/library/<name>:latest).
+    stageNamed: unique('own-a-stage-named'),
   };
   const since = Math.floor(Date.now() / 1000) - 1;
   const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
@@ -67,7 +69,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped, names.onBridge]);
     await direct(['volume', 'rm', names.vol, names.auto, names.spare]);
     await direct(['network', 'rm', names.net]);
-    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:default`, `${names.built}:steps`, `${names.built}:secret`, `${names.built}:mine`, names.trigger, names.lure]);
+    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:default`, `${names.built}:steps`, `${names.built}:secret`, `${names.built}:mine`, names.trigger, names.lure, names.stageNamed]);
     await instance?.stop();
   });
 
@@ -235,6 +237,10 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await refusedToB([], `FROM ${state.image}\nCOPY --from=${secret} /secret /stolen\n`, 'Dockerfile:2 COPY --from', 'belongs to another client');
     await refusedToB([], `ARG BASE=${secret}\nFROM \${BASE}\n`, 'Dockerfile:2 FROM', 'belongs to another client');
     await refusedToB([], `FROM ${id.slice('sha256:'.length, 'sha256:'.length + 12)}\n`, 'Dockerfile:1 FROM', 'not an ID prefix');
+    // The daemon knows a stage by its name once the stage is built: a COPY
+    // --from naming the stage it is in reads the image of that name.
+    expect((await build(dirA, ['-t', names.stageNamed], `FROM ${secret}\n`)).code).toBe(0);
+    await refusedToB([], `FROM ${state.image} AS ${names.stageNamed}\nCOPY --from=${names.stageNamed} /secret /stolen\nRUN cat /stolen\n`, 'Dockerfile:2 COPY --from', 'belongs to another client');
     await refusedToB(['--cache-from', secret], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`, 'query.cachefrom', 'belongs to another client');
     // B's base image runs a trigger that copies from a name nobody holds yet;
     // once A's image takes that name, a build on B's base would read it.
