@@ -38,6 +38,18 @@ const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 /** Values that may be URLs; the daemon fetches only http:// and https:// (urlutil.IsURL), the rest are checked all the same. */
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 
+/**
+ * A `--from` the daemon reads as a stage index (strconv.ParseInt(s, 10, 0)):
+ * one it cannot parse, such as a number past int64, is looked up as an image,
+ * and as digits only, by ID prefix. A parsed index names a built stage or fails.
+ */
+function isGoInt(value: string): boolean {
+  const match = /^[+-]?(\d+)$/.exec(value);
+  if (!match) return false;
+  const magnitude = BigInt(match[1]);
+  return value.startsWith('-') ? magnitude <= 2n ** 63n : magnitude < 2n ** 63n;
+}
+
 /** An image the build reads (a base image, a `COPY --from` image), and where the Dockerfile names it. */
 export interface DockerfileImage {
   /** e.g. 'Dockerfile:3 FROM' or 'Dockerfile:5 COPY --from'. */
@@ -216,6 +228,15 @@ class Reader {
     };
   }
 
+  /**
+   * The stages a `--from` may name: those before the current one. The daemon
+   * records a stage when it is built (stagesBuildResults.commitStage), so a
+   * `COPY --from` naming the stage it is in reads the image of that name.
+   */
+  private builtStages(): readonly string[] {
+    return this.inStage ? this.stages.slice(0, -1) : this.stages;
+  }
+
   /** parseStringsWhitespaceDelimited, parseBuildStageName (strings.EqualFold "as", strings.ToLower). */
   private from(field: string, rest: string): void {
     const args = whitespaceDelimited(rest);
@@ -305,7 +326,7 @@ class Reader {
       const match = /^--from=(.*)$/is.exec(flag);
       if (!match) continue;
       const from = this.expand(`${field} --from`, match[1], lookup);
-      const isStage = !onbuild && (this.stages.includes(from.toLowerCase()) || /^\d+$/.test(from));
+      const isStage = !onbuild && (this.builtStages().includes(from.toLowerCase()) || isGoInt(from));
       if (!isStage) this.image(`${field} --from`, match[1], from);
     }
     const json = parseJsonArray(args);
