@@ -60,6 +60,8 @@ export interface DockerfileImage {
   readonly reference: string;
   /** A stage's base image (FROM), whose ONBUILD triggers run in that stage. */
   readonly base: boolean;
+  /** FROM's `--platform` flag as written, if any: a local image of another platform is pulled. */
+  readonly platform?: string;
 }
 
 export interface DockerfileReading {
@@ -141,7 +143,7 @@ class Reader {
     const field = `${this.name}:${line} ${onbuild ? 'ONBUILD ' : ''}${keyword.toUpperCase()}`;
     switch (keyword) {
       case 'from':
-        if (!onbuild) this.from(field, args);
+        if (!onbuild) this.from(field, args, flags);
         return;
       case 'arg':
         if (!onbuild) this.arg(field, args);
@@ -238,7 +240,7 @@ class Reader {
   }
 
   /** parseStringsWhitespaceDelimited, parseBuildStageName (strings.EqualFold "as", strings.ToLower). */
-  private from(field: string, rest: string): void {
+  private from(field: string, rest: string, flags: readonly string[] = []): void {
     const args = whitespaceDelimited(rest);
     if (args.length === 0) return;
     const image = this.expand(field, args[0], this.metaLookup);
@@ -246,14 +248,15 @@ class Reader {
     this.stageVars = new Map();
     this.envNames = new Set();
     const stage = args.length >= 3 && isGoAs(args[1]) ? goLowerKeyword(args[2]) : undefined;
-    if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image, true);
+    const platform = flags.find((flag) => /^--platform(=|$)/is.test(flag));
+    if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image, true, platform);
     if (stage !== undefined && STAGE_NAME.test(stage)) this.stages.push(stage);
     else this.stages.push(`\0${this.stages.length}`);
   }
 
-  private image(field: string, written: string, reference: string, base = false): void {
+  private image(field: string, written: string, reference: string, base = false, platform?: string): void {
     const value = written === reference ? reference : `${written} (${reference})`;
-    this.images.push({ field, value, reference, base });
+    this.images.push({ field, value, reference, base, ...(platform === undefined ? {} : { platform }) });
     const host = registryHostOf(reference);
     if (host !== undefined) this.targets.push({ field, value, host });
   }
