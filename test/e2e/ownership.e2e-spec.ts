@@ -249,6 +249,34 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await refusedToB([], `FROM ${names.trigger}\nRUN cat /stolen\n`, `${names.trigger} ONBUILD:1 COPY --from`, 'belongs to another client');
   }, 300_000);
 
+  it('reads the ONBUILD triggers of the base image the daemon builds on, not of the one the name held when the Dockerfile was checked (B moves its own name while an earlier stage runs)', async () => {
+    const context = (dockerfile: string) => {
+      const dir = mkdtempSync(join(state.baseDir, 'owner-swap-'));
+      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+      return dir;
+    };
+    const build = (dirOf: string, args: string[], dockerfile: string) =>
+      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, context(dockerfile)], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    const lure = `dind-test/${unique('own-a-swap-lure')}`;
+    const evil = `dind-test/${unique('own-b-swap-evil')}`;
+    const base = `dind-test/${unique('own-b-swap-base')}`;
+    try {
+      // B's trigger names a name nobody holds yet; A's secret image takes it later.
+      expect((await build(dirB, ['-t', evil], `FROM ${state.image}\nONBUILD COPY --from=${lure} /secret /stolen\n`)).code).toBe(0);
+      expect((await build(dirB, ['-t', base], `FROM ${state.image}\nRUN true\n`)).code).toBe(0);
+      expect((await build(dirA, ['-t', lure], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`)).code).toBe(0);
+      // B's build reads its plain base in a second stage, after a first stage's slow step.
+      const built = build(dirB, ['-t', unique('dind-test/b-swap')], `FROM ${state.image}\nRUN sleep 8\nFROM ${base}\nRUN cat /stolen\n`);
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      // Checked by now: B's base has no trigger. B points its own name at its other image.
+      expect((await as(dirB)(['tag', evil, base])).code).toBe(0);
+      const result = await built;
+      expect(`${result.stdout}${result.stderr}`).not.toContain('secret-of-a');
+    } finally {
+      await direct(['rmi', '-f', lure, evil, base]);
+    }
+  }, 180_000);
+
   it('runs a classic build\'s steps only on the requester\'s own networks (build --network)', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-build-net-'));
     writeFileSync(join(dir, 'Dockerfile'), `FROM ${state.image}\nRUN echo step-ran\n`);
