@@ -43,6 +43,8 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     onBridge: unique('own-a-bridge'),
     trigger: `dind-test/${unique('own-b-trigger')}`,
     lure: `dind-test/${unique('own-a-lure')}`,
+    // No slash: a name a stage may also have (docker.io/library/<name>:latest).
+    stageNamed: unique('own-a-stage-named'),
   };
   const since = Math.floor(Date.now() / 1000) - 1;
   const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
@@ -67,7 +69,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await direct(['rm', '-f', '-v', names.ctr, names.ctrB, names.stopped, names.onBridge]);
     await direct(['volume', 'rm', names.vol, names.auto, names.spare]);
     await direct(['network', 'rm', names.net]);
-    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:default`, `${names.built}:steps`, `${names.built}:secret`, `${names.built}:mine`, names.trigger, names.lure]);
+    await direct(['rmi', '-f', names.image, `${names.built}:classic`, `${names.built}:default`, `${names.built}:steps`, `${names.built}:secret`, `${names.built}:mine`, names.trigger, names.lure, names.stageNamed]);
     await instance?.stop();
   });
 
@@ -235,6 +237,10 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await refusedToB([], `FROM ${state.image}\nCOPY --from=${secret} /secret /stolen\n`, 'Dockerfile:2 COPY --from', 'belongs to another client');
     await refusedToB([], `ARG BASE=${secret}\nFROM \${BASE}\n`, 'Dockerfile:2 FROM', 'belongs to another client');
     await refusedToB([], `FROM ${id.slice('sha256:'.length, 'sha256:'.length + 12)}\n`, 'Dockerfile:1 FROM', 'not an ID prefix');
+    // The daemon knows a stage by its name once the stage is built: a COPY
+    // --from naming the stage it is in reads the image of that name.
+    expect((await build(dirA, ['-t', names.stageNamed], `FROM ${secret}\n`)).code).toBe(0);
+    await refusedToB([], `FROM ${state.image} AS ${names.stageNamed}\nCOPY --from=${names.stageNamed} /secret /stolen\nRUN cat /stolen\n`, 'Dockerfile:2 COPY --from', 'belongs to another client');
     await refusedToB(['--cache-from', secret], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`, 'query.cachefrom', 'belongs to another client');
     // B's base image runs a trigger that copies from a name nobody holds yet;
     // once A's image takes that name, a build on B's base would read it.
@@ -242,6 +248,34 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     expect((await as(dirA)(['tag', secret, names.lure])).code).toBe(0);
     await refusedToB([], `FROM ${names.trigger}\nRUN cat /stolen\n`, `${names.trigger} ONBUILD:1 COPY --from`, 'belongs to another client');
   }, 300_000);
+
+  it('reads the ONBUILD triggers of the base image the daemon builds on, not of the one the name held when the Dockerfile was checked (B moves its own name while an earlier stage runs)', async () => {
+    const context = (dockerfile: string) => {
+      const dir = mkdtempSync(join(state.baseDir, 'owner-swap-'));
+      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+      return dir;
+    };
+    const build = (dirOf: string, args: string[], dockerfile: string) =>
+      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, context(dockerfile)], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    const lure = `dind-test/${unique('own-a-swap-lure')}`;
+    const evil = `dind-test/${unique('own-b-swap-evil')}`;
+    const base = `dind-test/${unique('own-b-swap-base')}`;
+    try {
+      // B's trigger names a name nobody holds yet; A's secret image takes it later.
+      expect((await build(dirB, ['-t', evil], `FROM ${state.image}\nONBUILD COPY --from=${lure} /secret /stolen\n`)).code).toBe(0);
+      expect((await build(dirB, ['-t', base], `FROM ${state.image}\nRUN true\n`)).code).toBe(0);
+      expect((await build(dirA, ['-t', lure], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`)).code).toBe(0);
+      // B's build reads its plain base in a second stage, after a first stage's slow step.
+      const built = build(dirB, ['-t', unique('dind-test/b-swap')], `FROM ${state.image}\nRUN sleep 8\nFROM ${base}\nRUN cat /stolen\n`);
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      // Checked by now: B's base has no trigger. B points its own name at its other image.
+      expect((await as(dirB)(['tag', evil, base])).code).toBe(0);
+      const result = await built;
+      expect(`${result.stdout}${result.stderr}`).not.toContain('secret-of-a');
+    } finally {
+      await direct(['rmi', '-f', lure, evil, base]);
+    }
+  }, 180_000);
 
   it('runs a classic build\'s steps only on the requester\'s own networks (build --network)', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-build-net-'));

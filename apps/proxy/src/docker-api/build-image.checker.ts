@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { buildImageObjects, deny, DockerfileImage, DockerfileRefusal, OwnedObject, PolicyDenial, readDockerfile } from '@dind/policy';
 import { OwnershipChecker } from './ownership.checker';
 
+/** libs/policy ownership/owner-label.ts OWNERSHIP_RULE (not exported by @dind/policy). */
+const OWNERSHIP_RULE = 'ownership';
+
 interface Trigger {
   readonly image: string;
   readonly text: string;
@@ -20,15 +23,25 @@ export class BuildImageChecker {
   async check(images: readonly DockerfileImage[], owner: string): Promise<PolicyDenial | undefined> {
     const objects = buildImageObjects(images, owner);
     if (!Array.isArray(objects)) return objects;
+    // A base image the daemon pulls runs the triggers the registry sends:
+    // FROM --platform pulls a local image of another platform.
+    const platformed = images.find((image) => image.base && image.platform !== undefined);
+    if (platformed) return deny(OWNERSHIP_RULE, 'a base image named with --platform may be pulled for that platform, and its ONBUILD triggers are not checked; build without --platform', platformed.field, `${platformed.platform} ${platformed.value}`);
     const bases = new Set(images.filter((image) => image.base).map((image) => image.reference));
     const triggers: Trigger[] = [];
+    const onDaemon = new Set<string>();
     const collectTriggers = (object: OwnedObject, body: unknown) => {
       if (!bases.has(object.ref)) return;
+      onDaemon.add(object.ref);
       const onBuild = (body as { Config?: { OnBuild?: unknown } | null }).Config?.OnBuild;
       if (Array.isArray(onBuild)) for (const text of onBuild) triggers.push({ image: object.ref, text: String(text) });
     };
     const denial = await this.ownership.check(objects, undefined, collectTriggers);
-    if (denial || triggers.length === 0) return denial;
+    if (denial) return denial;
+    // One that is not on the daemon is pulled by the build, triggers unread.
+    const missing = images.find((image) => image.base && !onDaemon.has(image.reference));
+    if (missing) return deny(OWNERSHIP_RULE, 'a base image that is not on the daemon is pulled by the build, and its ONBUILD triggers are not checked; pull it first (docker pull)', missing.field, missing.value);
+    if (triggers.length === 0) return undefined;
     const triggered = triggerImages(triggers, owner);
     return Array.isArray(triggered) ? this.ownership.check(triggered) : triggered;
   }

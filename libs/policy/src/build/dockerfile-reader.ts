@@ -38,6 +38,18 @@ const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 /** Values that may be URLs; the daemon fetches only http:// and https:// (urlutil.IsURL), the rest are checked all the same. */
 const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
 
+/**
+ * A `--from` the daemon reads as a stage index (strconv.ParseInt(s, 10, 0)):
+ * one it cannot parse, such as a number past int64, is looked up as an image,
+ * and as digits only, by ID prefix. A parsed index names a built stage or fails.
+ */
+function isGoInt(value: string): boolean {
+  const match = /^[+-]?(\d+)$/.exec(value);
+  if (!match) return false;
+  const magnitude = BigInt(match[1]);
+  return value.startsWith('-') ? magnitude <= 2n ** 63n : magnitude < 2n ** 63n;
+}
+
 /** An image the build reads (a base image, a `COPY --from` image), and where the Dockerfile names it. */
 export interface DockerfileImage {
   /** e.g. 'Dockerfile:3 FROM' or 'Dockerfile:5 COPY --from'. */
@@ -48,6 +60,8 @@ export interface DockerfileImage {
   readonly reference: string;
   /** A stage's base image (FROM), whose ONBUILD triggers run in that stage. */
   readonly base: boolean;
+  /** FROM's `--platform` flag as written, if any: a local image of another platform is pulled. */
+  readonly platform?: string;
 }
 
 export interface DockerfileReading {
@@ -129,7 +143,7 @@ class Reader {
     const field = `${this.name}:${line} ${onbuild ? 'ONBUILD ' : ''}${keyword.toUpperCase()}`;
     switch (keyword) {
       case 'from':
-        if (!onbuild) this.from(field, args);
+        if (!onbuild) this.from(field, args, flags);
         return;
       case 'arg':
         if (!onbuild) this.arg(field, args);
@@ -216,8 +230,17 @@ class Reader {
     };
   }
 
+  /**
+   * The stages a `--from` may name: those before the current one. The daemon
+   * records a stage when it is built (stagesBuildResults.commitStage), so a
+   * `COPY --from` naming the stage it is in reads the image of that name.
+   */
+  private builtStages(): readonly string[] {
+    return this.inStage ? this.stages.slice(0, -1) : this.stages;
+  }
+
   /** parseStringsWhitespaceDelimited, parseBuildStageName (strings.EqualFold "as", strings.ToLower). */
-  private from(field: string, rest: string): void {
+  private from(field: string, rest: string, flags: readonly string[] = []): void {
     const args = whitespaceDelimited(rest);
     if (args.length === 0) return;
     const image = this.expand(field, args[0], this.metaLookup);
@@ -225,14 +248,15 @@ class Reader {
     this.stageVars = new Map();
     this.envNames = new Set();
     const stage = args.length >= 3 && isGoAs(args[1]) ? goLowerKeyword(args[2]) : undefined;
-    if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image, true);
+    const platform = flags.find((flag) => /^--platform(=|$)/is.test(flag));
+    if (image.toLowerCase() !== 'scratch' && !this.stages.includes(image.toLowerCase())) this.image(field, args[0], image, true, platform);
     if (stage !== undefined && STAGE_NAME.test(stage)) this.stages.push(stage);
     else this.stages.push(`\0${this.stages.length}`);
   }
 
-  private image(field: string, written: string, reference: string, base = false): void {
+  private image(field: string, written: string, reference: string, base = false, platform?: string): void {
     const value = written === reference ? reference : `${written} (${reference})`;
-    this.images.push({ field, value, reference, base });
+    this.images.push({ field, value, reference, base, ...(platform === undefined ? {} : { platform }) });
     const host = registryHostOf(reference);
     if (host !== undefined) this.targets.push({ field, value, host });
   }
@@ -305,7 +329,7 @@ class Reader {
       const match = /^--from=(.*)$/is.exec(flag);
       if (!match) continue;
       const from = this.expand(`${field} --from`, match[1], lookup);
-      const isStage = !onbuild && (this.stages.includes(from.toLowerCase()) || /^\d+$/.test(from));
+      const isStage = !onbuild && (this.builtStages().includes(from.toLowerCase()) || isGoInt(from));
       if (!isStage) this.image(`${field} --from`, match[1], from);
     }
     const json = parseJsonArray(args);

@@ -45,6 +45,18 @@ describe('the images a classic build reads (ownership mode)', () => {
     expect(buildImageObjects(readDockerfile(text, {}).images, ME)).toMatchObject({ rule: 'ownership', field, value });
   });
 
+  it.each([
+    ['its own stage (the daemon knows a stage by name only once it is built)', 'FROM busybox AS app\nCOPY --from=app /a /a\n', 'app'],
+    ['its own stage, in another case', 'FROM busybox AS app\nCOPY --from=APP /a /a\n', 'APP'],
+    ['a number ParseInt cannot hold (an image ID prefix to the daemon)', 'FROM busybox AS one\nFROM busybox\nCOPY --from=99999999999999999999 /a /a\n', '99999999999999999999'],
+  ])('names as an image what a COPY --from in the stage of that name reads: %s', (_name, text, value) => {
+    expect(readDockerfile(text, {}).images.filter((image) => !image.base).map((image) => image.value)).toEqual([value]);
+  });
+
+  it('still takes an earlier stage by name or index', () => {
+    expect(readDockerfile('FROM busybox AS app\nFROM busybox\nCOPY --from=app /a /a\nCOPY --from=0 /a /a\nCOPY --from=9223372036854775807 /a /a\n', {}).images.filter((image) => !image.base)).toEqual([]);
+  });
+
   it('takes a full ID', () => {
     expect(buildImageObjects(readDockerfile(`FROM sha256:${FULL}\n`, {}).images, ME)).toEqual([expect.objectContaining({ ref: `sha256:${FULL}` })]);
   });

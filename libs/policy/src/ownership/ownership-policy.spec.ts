@@ -115,6 +115,22 @@ describe('ownership mode', () => {
       expect(query(decide(plain, 'POST', '/build?t=x')).get('cachefrom')).toBeNull();
     });
 
+    it.each(['1', 'true', 'TRUE', ' yes ', 'x'])('refuses a classic build that pulls its base images (pull=%j): their ONBUILD triggers come from the registry, unchecked', (pull) => {
+      const decision = decide(owning, 'POST', `/build?pull=${encodeURIComponent(pull)}`);
+      expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.pull', value: pull });
+      expect(decide(plain, 'POST', `/build?pull=${encodeURIComponent(pull)}`).allowed).toBe(true);
+    });
+
+    it.each(['', '0', 'false', 'no', 'none', 'False'])('takes pull=%j, which the daemon reads as no pull', (pull) => {
+      expect(decide(owning, 'POST', `/build?pull=${encodeURIComponent(pull)}`).allowed).toBe(true);
+    });
+
+    it('refuses a classic build\'s platform: a local base image of another platform is pulled, triggers and all', () => {
+      const decision = decide(owning, 'POST', '/build?platform=linux/arm64');
+      expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.platform', value: 'linux/arm64' });
+      expect(decide(owning, 'POST', '/build?platform=').allowed).toBe(true);
+    });
+
     it('refuses a cachefrom ID prefix', () => {
       const decision = decide(owning, 'POST', `/build?cachefrom=${encodeURIComponent('["0123ab"]')}`);
       expect(!decision.allowed && decision.denial).toMatchObject({ rule: 'ownership', field: 'query.cachefrom', value: '0123ab' });

@@ -90,6 +90,18 @@ export function validateBuild(input: ValidationInput): ValidationOutcome {
   }
   // BuildKit reads cachefrom as registry caches, not local images.
   const classic = first(input, 'version') !== '2';
+  // A base image the daemon pulls during the build runs the ONBUILD triggers
+  // the registry sends, which the proxy never read (it reads them from the
+  // local image's inspect): pull=1 pulls every base image, and a platform pulls
+  // a local base image of another platform (moby GetImageAndReleasableLayer).
+  const pull = first(input, 'pull');
+  if (classic && pull !== undefined && goBoolValue(pull)) {
+    return { ...built, denial: deny(OWNERSHIP_RULE, 'a build that pulls its base images runs ONBUILD triggers that are not checked; pull them first (docker pull), then build without --pull', 'query.pull', pull) };
+  }
+  const platform = first(input, 'platform');
+  if (classic && platform !== undefined && platform !== '') {
+    return { ...built, denial: deny(OWNERSHIP_RULE, 'a build for a platform may pull a base image of that platform, whose ONBUILD triggers are not checked; build without --platform', 'query.platform', platform) };
+  }
   const cacheFrom = classic ? cacheFromObjects(first(input, 'cachefrom'), input.owner) : [];
   if (!Array.isArray(cacheFrom)) return { ...built, denial: cacheFrom };
   const cache: Record<string, string> = classic && cacheFrom.length === 0 ? { cachefrom: ownCacheSources(input.query.get('t') ?? []) } : {};
@@ -165,4 +177,14 @@ function namesAnImage(outputs: string): boolean {
     if (typeof attrs !== 'object' || Array.isArray(attrs)) return true;
     return Object.keys(attrs).some((key) => key.toLowerCase() === 'name');
   });
+}
+
+/**
+ * httputils.BoolValue: false for "", "0", "no", "false" and "none" (strings.TrimSpace,
+ * strings.ToLower), true for anything else. Only ASCII case and Go's Latin-1
+ * spaces are folded here: what else Go trims (and JavaScript's trim differs on,
+ * U+FEFF) counts as true, which refuses.
+ */
+function goBoolValue(value: string): boolean {
+  return !/^[\t\n\v\f\r \u0085\u00a0]*(?:|0|no|false|none)[\t\n\v\f\r \u0085\u00a0]*$/i.test(value);
 }
