@@ -249,7 +249,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     await refusedToB([], `FROM ${names.trigger}\nRUN cat /stolen\n`, `${names.trigger} ONBUILD:1 COPY --from`, 'belongs to another client');
   }, 300_000);
 
-  it('reads the ONBUILD triggers of the base image the daemon builds on, not of the one the name held when the Dockerfile was checked (B moves its own name while an earlier stage runs)', async () => {
+  it('holds the names a build reads still until it ends: B cannot move its checked base image\'s name onto an image whose trigger copies from A\'s while an earlier stage runs', async () => {
     const context = (dockerfile: string) => {
       const dir = mkdtempSync(join(state.baseDir, 'owner-swap-'));
       writeFileSync(join(dir, 'Dockerfile'), dockerfile);
@@ -266,12 +266,22 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
       expect((await build(dirB, ['-t', base], `FROM ${state.image}\nRUN true\n`)).code).toBe(0);
       expect((await build(dirA, ['-t', lure], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`)).code).toBe(0);
       // B's build reads its plain base in a second stage, after a first stage's slow step.
-      const built = build(dirB, ['-t', unique('dind-test/b-swap')], `FROM ${state.image}\nRUN sleep 8\nFROM ${base}\nRUN cat /stolen\n`);
+      const built = build(dirB, ['-t', unique('dind-test/b-swap')], `FROM ${state.image}\nRUN sleep 8\nFROM ${base}\nRUN cat /stolen || echo nothing-stolen\n`);
       await new Promise((resolve) => setTimeout(resolve, 4000));
-      // Checked by now: B's base has no trigger. B points its own name at its other image.
-      expect((await as(dirB)(['tag', evil, base])).code).toBe(0);
+      // Checked by now: B's base has no trigger. B tries to point its own name at its other image;
+      // the name is held still while the build that read it runs, and neither a tag nor a delete moves it.
+      const moved = await as(dirB)(['tag', evil, base]);
+      expect(moved.code).not.toBe(0);
+      expect(moved.stderr).toContain(`image name "docker.io/${base}:latest" is read or moved by a build or an image change in progress; try again when it ends`);
+      const removed = await as(dirB)(['rmi', base]);
+      expect(removed.code).not.toBe(0);
+      expect(removed.stderr).toContain('try again when it ends');
       const result = await built;
+      expect(result.code).toBe(0);
       expect(`${result.stdout}${result.stderr}`).not.toContain('secret-of-a');
+      expect(text(result)).toContain('nothing-stolen');
+      // Once the build has ended, the name moves again.
+      expect((await as(dirB)(['tag', evil, base])).code).toBe(0);
     } finally {
       await direct(['rmi', '-f', lure, evil, base]);
     }

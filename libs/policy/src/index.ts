@@ -31,3 +31,4 @@ export type { OwnerView } from './ownership/owner-view';
 export { ownerVisible } from './ownership/owner-view';
 export { ResolvedIds, resolvedIdOf, imageForwardRef } from './pinning/resolved-ids';
 export { pinnedRequest, withPathParam, withQueryValue, pinnedValue } from './pinning/pinned-request';
+export { EVERY_IMAGE_NAME, imageNameKeys, imageNamesMovedBy } from './ownership/image-name-keys';

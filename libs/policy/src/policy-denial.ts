@@ -3,7 +3,7 @@
  * `field` and `value` say exactly what to change.
  */
 export interface PolicyDenial {
-  readonly status: 400 | 403 | 404 | 408 | 413 | 429 | 431 | 503;
+  readonly status: 400 | 403 | 404 | 408 | 409 | 413 | 429 | 431 | 503;
   readonly rule: string;
   readonly field?: string;
   readonly value?: unknown;

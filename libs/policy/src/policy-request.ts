@@ -52,6 +52,8 @@ export interface AllowedRequest {
   readonly ownedObjects?: readonly OwnedObject[];
   /** Ownership mode: the daemon's answer is a list the transport narrows with `ownerVisible` before the client sees it. */
   readonly ownerView?: { readonly view: OwnerView; readonly owner: string };
+  /** Ownership mode, an image delete: the names the inspected image held (the delete moves them). */
+  readonly removedImageNames?: readonly string[];
   /** Ownership mode, a load: the transport reads the image archive as it streams and asks `imageLoadRequest`. */
   readonly imageLoad?: { readonly owner: string };
 }

@@ -5,6 +5,9 @@ import { OwnershipChecker } from './ownership.checker';
 /** libs/policy ownership/owner-label.ts OWNERSHIP_RULE (not exported by @dind/policy). */
 const OWNERSHIP_RULE = 'ownership';
 
+/** Holds image names still until the request ends; the denial when one is moving. */
+export type NameHold = (references: readonly string[]) => PolicyDenial | undefined;
+
 interface Trigger {
   readonly image: string;
   readonly text: string;
@@ -20,9 +23,16 @@ interface Trigger {
 export class BuildImageChecker {
   constructor(private readonly ownership: OwnershipChecker) {}
 
-  async check(images: readonly DockerfileImage[], owner: string): Promise<PolicyDenial | undefined> {
+  /**
+   * `hold` keeps the names it is given from moving until the build ends (see
+   * ImageNameLocks); it is asked before the names are inspected, so what is
+   * inspected is what the build reads.
+   */
+  async check(images: readonly DockerfileImage[], owner: string, hold: NameHold): Promise<PolicyDenial | undefined> {
     const objects = buildImageObjects(images, owner);
     if (!Array.isArray(objects)) return objects;
+    const held = hold(objects.map((object) => object.ref));
+    if (held) return held;
     // A base image the daemon pulls runs the triggers the registry sends:
     // FROM --platform pulls a local image of another platform.
     const platformed = images.find((image) => image.base && image.platform !== undefined);
@@ -43,7 +53,8 @@ export class BuildImageChecker {
     if (missing) return deny(OWNERSHIP_RULE, 'a base image that is not on the daemon is pulled by the build, and its ONBUILD triggers are not checked; pull it first (docker pull)', missing.field, missing.value);
     if (triggers.length === 0) return undefined;
     const triggered = triggerImages(triggers, owner);
-    return Array.isArray(triggered) ? this.ownership.check(triggered) : triggered;
+    if (!Array.isArray(triggered)) return triggered;
+    return hold(triggered.map((object) => object.ref)) ?? this.ownership.check(triggered);
   }
 }
 

@@ -41,7 +41,7 @@ describe('DaemonSideChecks', () => {
     const object = { kind: 'container', ref: 'web', field: 'path.id', owner: '10.0.0.5', ifMissing: 'not-found' } as const;
     // The dial check refuses too (and is asked alongside): the owner's refusal is the one the client sees.
     expect(await checks(false).settle(allowed({ ownedObjects: [object], dialTargets: withTarget.dialTargets }))).toBe(notMine);
-    expect(ownership.check).toHaveBeenCalledWith([object], expect.any(ResolvedIds));
+    expect(ownership.check).toHaveBeenCalledWith([object], expect.any(ResolvedIds), undefined);
   });
 
   it('forwards the request naming what the checks resolved, and refuses a reference they resolved differently', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AllowedRequest, DockerPolicy, forwardsInDryRun, pinnedRequest, PolicyDenial, ResolvedIds } from '@dind/policy';
+import { AllowedRequest, DockerPolicy, forwardsInDryRun, OwnedObject, pinnedRequest, PolicyDenial, ResolvedIds } from '@dind/policy';
 import { DialTargetChecker } from '../network/dial-target.checker';
 import { ContainerCountChecker } from './container-count.checker';
 import { ContainerReferenceChecker } from './container-reference.checker';
@@ -54,8 +54,15 @@ export class DaemonSideChecks {
     // every other check has passed.
     const volumesLast = decision.volumeReferences?.some((reference) => reference.owner !== undefined) ?? false;
     const volumes = () => (decision.volumeReferences?.length ? this.volumeReferences.check(decision.volumeReferences) : undefined);
+    // An image delete moves every name the image holds, which its inspect tells.
+    const removedImageNames: string[] = [];
+    const deletesImage = decision.route?.method === 'DELETE' && decision.route?.template === '/images/{name}';
+    const collectNames = (object: OwnedObject, body: unknown) => {
+      const tags = (body as { RepoTags?: unknown }).RepoTags;
+      if (object.field === 'path.name' && Array.isArray(tags)) removedImageNames.push(...tags.filter((tag): tag is string => typeof tag === 'string'));
+    };
     const answers = await Promise.all([
-      decision.ownedObjects?.length ? this.ownership.check(decision.ownedObjects, resolved) : undefined,
+      decision.ownedObjects?.length ? this.ownership.check(decision.ownedObjects, resolved, deletesImage ? collectNames : undefined) : undefined,
       decision.dialTargets?.length ? this.dialTargets.check(decision.dialTargets) : undefined,
       decision.containerReferences?.length ? this.containerReferences.check(decision.containerReferences, resolved) : undefined,
       volumesLast ? undefined : volumes(),
@@ -63,8 +70,9 @@ export class DaemonSideChecks {
       decision.containerCount ? this.containerCount.check(decision.containerCount) : undefined,
     ]);
     const denial = answers.find((answer) => answer !== undefined) ?? (volumesLast ? await volumes() : undefined);
-    if (!denial) return pinnedRequest(decision, resolved);
+    const checked = removedImageNames.length > 0 ? { ...decision, removedImageNames } : decision;
+    if (!denial) return pinnedRequest(checked, resolved);
     if (!forwardsInDryRun(this.policy.policyOptions, denial)) return denial;
-    return pinnedRequest(decision.wouldDeny ? decision : { ...decision, wouldDeny: denial }, resolved);
+    return pinnedRequest(checked.wouldDeny ? checked : { ...checked, wouldDeny: denial }, resolved);
   }
 }

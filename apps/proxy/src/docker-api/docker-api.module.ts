@@ -9,6 +9,7 @@ import { ImageLoadChecker } from './image-load/image-load.checker';
 import { NetworkReferenceChecker } from './network-reference.checker';
 import { OwnershipChecker } from './ownership.checker';
 import { BuildImageChecker } from './build-image.checker';
+import { ImageNameLocks } from './image-name-locks';
 import { VolumeReferenceChecker } from './volume-reference.checker';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
 import { AppConfig } from '../config/app-config';
@@ -36,6 +37,7 @@ export class DockerApiModule {
         NetworkReferenceChecker,
         OwnershipChecker,
         BuildImageChecker,
+        ImageNameLocks,
         DaemonSideChecks,
         ImageLoadChecker,
         DenialReporter,

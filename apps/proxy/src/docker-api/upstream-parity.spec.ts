@@ -28,6 +28,7 @@ import { PolicyDeniedError } from './policy-denied.error';
 import { contextOf } from './request-context';
 import { UpstreamProxy } from './upstream-proxy.service';
 import { ImageLoadChecker } from './image-load/image-load.checker';
+import { ImageNameLocks } from './image-name-locks';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -220,7 +221,7 @@ describe('the daemon sees the same request on the HTTP path and the upgrade path
     const reporter = new DenialReporter(recorder);
     const gate = new AdmissionGate(policy, supervisor, daemonSide, reporter);
     const guard = new DockerPolicyGuard(gate, options);
-    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits, reporter, new BuildImageChecker(ownership), {} as ImageLoadChecker);
+    const upstream = new UpstreamProxy(supervisor, options, recorder, metrics, policy, dialTargets, pool, limits, reporter, new BuildImageChecker(ownership), {} as ImageLoadChecker, new ImageNameLocks());
     const hijack = new HijackHandler(gate, reporter, options, supervisor, recorder, metrics, limits);
 
     // The HTTP path as Nest runs it: the guard decides, then the controller forwards.

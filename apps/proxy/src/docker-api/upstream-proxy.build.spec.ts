@@ -18,6 +18,7 @@ import { OwnershipChecker } from './ownership.checker';
 import { DenialReporter } from './denial-reporter';
 import { UpstreamProxy } from './upstream-proxy.service';
 import { ImageLoadChecker } from './image-load/image-load.checker';
+import { ImageNameLocks } from './image-name-locks';
 
 /** A 512-byte ustar header. */
 function header(name: string, size: number): Buffer {
@@ -84,7 +85,7 @@ describe('UpstreamProxy on POST /build', () => {
     const policy = { policyOptions: RESTRICTED } as unknown as DockerPolicy;
     const pool = new UpstreamPool({ socketPath }, { maxSockets: 4, queueTimeoutMs: 1000 });
     const limits = new ClientLimits({ clientMaxConnections: 16, clientMaxStreams: 16, maxStreams: 16, clientMaxPooled: 4 });
-    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits, new DenialReporter(recorder), new BuildImageChecker(new OwnershipChecker(policy, supervisor)), {} as ImageLoadChecker);
+    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits, new DenialReporter(recorder), new BuildImageChecker(new OwnershipChecker(policy, supervisor)), {} as ImageLoadChecker, new ImageNameLocks());
     const route = ROUTE_TABLE.find((row) => row.method === 'POST' && row.template === '/build')!;
     proxyServer = createServer((req, res) => {
       const ctx = contextOf(req);

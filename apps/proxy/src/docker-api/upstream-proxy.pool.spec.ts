@@ -18,6 +18,7 @@ import { OwnershipChecker } from './ownership.checker';
 import { DenialReporter } from './denial-reporter';
 import { UpstreamProxy } from './upstream-proxy.service';
 import { ImageLoadChecker } from './image-load/image-load.checker';
+import { ImageNameLocks } from './image-name-locks';
 
 // The forwarding path against a fake daemon that never answers `GET
 // /containers/json`: what a client holds is released when it leaves, one
@@ -50,7 +51,7 @@ describe('UpstreamProxy and the daemon connection pool', () => {
     jest.spyOn(recorder, 'record').mockImplementation((record) => void records.push(record));
     const policy = { policyOptions: RESTRICTED } as unknown as DockerPolicy;
     const limits = new ClientLimits({ clientMaxConnections: 16, clientMaxStreams: 16, maxStreams: 16, clientMaxPooled: 1 });
-    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits, new DenialReporter(recorder), new BuildImageChecker(new OwnershipChecker(policy, supervisor)), {} as ImageLoadChecker);
+    const upstream = new UpstreamProxy(supervisor, { maxJsonBodyBytes: 1024, bodyTimeoutMs: 5000 }, recorder, metrics, policy, new DialTargetChecker(), pool, limits, new DenialReporter(recorder), new BuildImageChecker(new OwnershipChecker(policy, supervisor)), {} as ImageLoadChecker, new ImageNameLocks());
     const route = ROUTE_TABLE.find((row) => row.method === 'GET' && row.template === '/containers/json')!;
     proxyServer = createServer((req, res) => {
       const ctx = contextOf(req);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { advertisedBuilderVersion, AllowedRequest, BuildContextReading, clampToAudited, deny, DockerfileRefusal, DockerPolicy, readDockerfile, forwardsInDryRun, PolicyDenial } from '@dind/policy';
+import { advertisedBuilderVersion, AllowedRequest, BuildContextReading, imageNameKeys, imageNamesMovedBy, clampToAudited, deny, DockerfileRefusal, DockerPolicy, readDockerfile, forwardsInDryRun, PolicyDenial } from '@dind/policy';
 import { DockerdSupervisor } from '@dind/daemon';
 import httpProxy from 'http-proxy';
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +13,7 @@ import { BuildContextInspector, MAX_DOCKERFILE_BYTES } from './build-context/bui
 import { DockerfileEntry } from './build-context/tar-scanner';
 import { ImageLoadChecker } from './image-load/image-load.checker';
 import { ImageLoadInspector } from './image-load/image-load.inspector';
+import { ImageNameLocks, nameInUse } from './image-name-locks';
 import { allowedRecord } from './decision-records';
 import { DenialReporter } from './denial-reporter';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
@@ -48,6 +49,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     private readonly reporter: DenialReporter,
     private readonly buildImages: BuildImageChecker,
     private readonly imageLoads: ImageLoadChecker,
+    private readonly nameLocks: ImageNameLocks,
   ) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, ws: false, proxyTimeout: 0 });
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
@@ -74,6 +76,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     const release = pooled ?? this.limits.acquireStream(client);
     if (typeof release !== 'function') throw new PolicyDeniedError(limitDenial(release), decision.route, decision.apiVersion);
     res.once('close', release);
+    this.holdMovedNames(res, context);
     // Recorded before the daemon sees it (completed in place at the end); under AUDIT_STRICT, refused if that fails.
     const refusal = this.recorder.admit(allowedRecord(exchange, decision, 0));
     if (refusal) throw new PolicyDeniedError(refusal, decision.route, decision.apiVersion);
@@ -145,6 +148,25 @@ export class UpstreamProxy implements OnModuleDestroy {
     res.once('finish', () => req.socket.destroy());
   }
 
+  /** Ownership mode: the image names this request moves stay still for builds that read them, and vice versa. */
+  private holdMovedNames(res: ServerResponse, context: RequestContext): void {
+    const decision = context.decision!;
+    if (!this.policy.policyOptions.ownership) return;
+    const moved = [...imageNamesMovedBy(decision.route.template, decision.route.method, decision.ownedObjects ?? []), ...(decision.removedImageNames ?? []).flatMap(imageNameKeys)];
+    if (moved.length === 0) return;
+    const taken = this.nameLocks.take(moved, 'move', context.requestId);
+    if (typeof taken !== 'function') throw new PolicyDeniedError(nameInUse(taken.conflict, 'image name'), decision.route, decision.apiVersion);
+    res.once('close', taken);
+  }
+
+  /** A build holds the names it reads until it ends; undefined when it may. */
+  private holdReadNames(res: ServerResponse, context: RequestContext, references: readonly string[], field: string): PolicyDenial | undefined {
+    const taken = this.nameLocks.take(references.flatMap(imageNameKeys), 'read', context.requestId);
+    if (typeof taken !== 'function') return nameInUse(taken.conflict, field);
+    res.once('close', taken);
+    return undefined;
+  }
+
   /**
    * A classic build's context streams through an inspector that reads its
    * Dockerfile (named, with the build args, by the policy's decision) and holds
@@ -158,7 +180,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     const inspector = new BuildContextInspector({
       dockerfile: reading.dockerfile,
       maxDockerfileBytes: MAX_DOCKERFILE_BYTES,
-      check: (dockerfile) => this.checkDockerfile(dockerfile, reading, req, context, path),
+      check: (dockerfile) => this.checkDockerfile(dockerfile, reading, req, res, context, path),
     });
     inspector.once('denied', (denial: PolicyDenial) => this.denyInspectedBody(req, res, context, path, denial));
     req.pipe(inspector);
@@ -172,7 +194,13 @@ export class UpstreamProxy implements OnModuleDestroy {
    */
   private inspectImageLoad(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string): Readable {
     const decision = context.decision!;
-    const inspector = new ImageLoadInspector((archive) => this.imageLoads.check(archive, decision, context.requestId));
+    const holdMoved = (references: readonly string[]) => {
+      const taken = this.nameLocks.take(references.flatMap(imageNameKeys), 'move', context.requestId);
+      if (typeof taken !== 'function') return nameInUse(taken.conflict, 'body');
+      res.once('close', taken);
+      return undefined;
+    };
+    const inspector = new ImageLoadInspector((archive) => this.imageLoads.check(archive, decision, context.requestId, holdMoved));
     inspector.once('denied', (denial: PolicyDenial) => this.denyInspectedBody(req, res, context, path, denial));
     req.pipe(inspector);
     return inspector;
@@ -182,6 +210,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     dockerfile: DockerfileEntry,
     { buildArgs, owner }: BuildContextReading,
     req: IncomingMessage,
+    res: ServerResponse,
     context: RequestContext,
     path: string,
   ): Promise<PolicyDenial | undefined> {
@@ -189,7 +218,9 @@ export class UpstreamProxy implements OnModuleDestroy {
     try {
       const read = readDockerfile(dockerfile.content.toString('utf8'), { buildArgs, name: dockerfile.name });
       denial = await this.dialTargets.check(read.dialTargets);
-      if (!denial && owner !== undefined) denial = await this.buildImages.check(read.images, owner);
+      if (!denial && owner !== undefined) {
+        denial = await this.buildImages.check(read.images, owner, (references) => this.holdReadNames(res, context, references, 'Dockerfile'));
+      }
     } catch (error) {
       if (error instanceof DockerfileRefusal) {
         denial = deny(error.rule, error.message, error.field, error.value);

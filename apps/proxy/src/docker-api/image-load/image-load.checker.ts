@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AllowedRequest, deny, ImageArchive, imageLoadRequest, PolicyDenial } from '@dind/policy';
 import { DaemonSideChecks } from '../daemon-side.checks';
+import type { NameHold } from '../build-image.checker';
 
 /**
  * Ownership mode, a load: the archive's names and labels (read by the pure
@@ -13,7 +14,8 @@ export class ImageLoadChecker {
 
   constructor(private readonly daemonSide: DaemonSideChecks) {}
 
-  async check(archive: ImageArchive, decision: AllowedRequest, requestId: string): Promise<PolicyDenial | undefined> {
+  /** `hold` keeps the names the load sets from being read or moved by others until it ends; asked before they are checked. */
+  async check(archive: ImageArchive, decision: AllowedRequest, requestId: string, hold: NameHold): Promise<PolicyDenial | undefined> {
     const owner = decision.imageLoad?.owner;
     // The policy asks for an inspection only with an owner; without one nothing is allowed.
     if (owner === undefined) return deny('ownership', 'the image archive was inspected for no owner', 'body');
@@ -21,6 +23,8 @@ export class ImageLoadChecker {
       const request = imageLoadRequest(archive, owner);
       if ('rule' in request) return request;
       if (request.names.length === 0) return undefined;
+      const held = hold(request.names.map((name) => name.ref));
+      if (held) return held;
       // An ownership refusal is never only recorded (dry-run): settle returns it.
       const settled = await this.daemonSide.settle({ ...decision, ownedObjects: request.names });
       return 'rule' in settled ? settled : undefined;
