@@ -47,6 +47,12 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
     stageNamed: unique('own-a-stage-named'),
   };
   const since = Math.floor(Date.now() / 1000) - 1;
+  /** A classic build (the 20.10 CLI, DOCKER_BUILDKIT=0) of a context that holds only this Dockerfile. */
+  const classicBuild = (dirOf: string, args: string[], dockerfile: string) => {
+    const dir = mkdtempSync(join(state.baseDir, 'owner-build-'));
+    writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+    return docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+  };
   const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
     text(await direct([kind, 'inspect', '--format', kind === 'container' || kind === 'image' ? `{{index .Config.Labels "${OWNER_LABEL}"}}` : `{{index .Labels "${OWNER_LABEL}"}}`, name]));
 
@@ -212,13 +218,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
   }, 150_000);
 
   it('lets a classic build read only images that are the requester\'s or shared: FROM, COPY --from, --cache-from and a base image\'s ONBUILD triggers', async () => {
-    const context = (dockerfile: string) => {
-      const dir = mkdtempSync(join(state.baseDir, 'owner-from-'));
-      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
-      return dir;
-    };
-    const build = (dirOf: string, args: string[], dockerfile: string) =>
-      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, context(dockerfile)], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    const build = classicBuild;
     const secret = `${names.built}:secret`;
     expect((await build(dirA, ['-t', secret], `FROM ${state.image}\nRUN echo secret-of-a > /secret\n`)).code).toBe(0);
     const id = text(await direct(['image', 'inspect', '--format', '{{.Id}}', secret]));
@@ -250,13 +250,7 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
   }, 300_000);
 
   it('holds the names a build reads still until it ends: B cannot move its checked base image\'s name onto an image whose trigger copies from A\'s while an earlier stage runs', async () => {
-    const context = (dockerfile: string) => {
-      const dir = mkdtempSync(join(state.baseDir, 'owner-swap-'));
-      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
-      return dir;
-    };
-    const build = (dirOf: string, args: string[], dockerfile: string) =>
-      docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, context(dockerfile)], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    const build = classicBuild;
     const lure = `dind-test/${unique('own-a-swap-lure')}`;
     const evil = `dind-test/${unique('own-b-swap-evil')}`;
     const base = `dind-test/${unique('own-b-swap-base')}`;
