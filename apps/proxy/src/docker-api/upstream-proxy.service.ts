@@ -14,6 +14,7 @@ import { DockerfileEntry } from './build-context/tar-scanner';
 import { ImageLoadChecker } from './image-load/image-load.checker';
 import { ImageLoadInspector } from './image-load/image-load.inspector';
 import { ImageNameLocks, nameInUse } from './image-name-locks';
+import { releaseOnClose } from './release-on-close';
 import { allowedRecord } from './decision-records';
 import { DenialReporter } from './denial-reporter';
 import { DOCKER_API_OPTIONS, DockerApiOptions } from './docker-api.tokens';
@@ -156,14 +157,14 @@ export class UpstreamProxy implements OnModuleDestroy {
     if (moved.length === 0) return;
     const taken = this.nameLocks.take(moved, 'move', context.requestId);
     if (typeof taken !== 'function') throw new PolicyDeniedError(nameInUse(taken.conflict, 'image name'), decision.route, decision.apiVersion);
-    res.once('close', taken);
+    releaseOnClose(res, taken);
   }
 
   /** A build holds the names it reads until it ends; undefined when it may. */
   private holdReadNames(res: ServerResponse, context: RequestContext, references: readonly string[], field: string): PolicyDenial | undefined {
     const taken = this.nameLocks.take(references.flatMap(imageNameKeys), 'read', context.requestId);
     if (typeof taken !== 'function') return nameInUse(taken.conflict, field);
-    res.once('close', taken);
+    releaseOnClose(res, taken);
     return undefined;
   }
 
@@ -197,7 +198,7 @@ export class UpstreamProxy implements OnModuleDestroy {
     const holdMoved = (references: readonly string[]) => {
       const taken = this.nameLocks.take(references.flatMap(imageNameKeys), 'move', context.requestId);
       if (typeof taken !== 'function') return nameInUse(taken.conflict, 'body');
-      res.once('close', taken);
+      releaseOnClose(res, taken);
       return undefined;
     };
     const inspector = new ImageLoadInspector((archive) => this.imageLoads.check(archive, decision, context.requestId, holdMoved));
