@@ -160,9 +160,9 @@ export class UpstreamProxy implements OnModuleDestroy {
     releaseOnClose(res, taken);
   }
 
-  /** A build holds the names it reads until it ends; undefined when it may. */
-  private holdReadNames(res: ServerResponse, context: RequestContext, references: readonly string[], field: string): PolicyDenial | undefined {
-    const taken = this.nameLocks.take(references.flatMap(imageNameKeys), 'read', context.requestId);
+  /** A build holds the names it reads, a load those it sets, until it ends; undefined when it may. */
+  private holdNames(res: ServerResponse, context: RequestContext, references: readonly string[], use: 'read' | 'move', field: string): PolicyDenial | undefined {
+    const taken = this.nameLocks.take(references.flatMap(imageNameKeys), use, context.requestId);
     if (typeof taken !== 'function') return nameInUse(taken.conflict, field);
     releaseOnClose(res, taken);
     return undefined;
@@ -195,12 +195,7 @@ export class UpstreamProxy implements OnModuleDestroy {
    */
   private inspectImageLoad(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string): Readable {
     const decision = context.decision!;
-    const holdMoved = (references: readonly string[]) => {
-      const taken = this.nameLocks.take(references.flatMap(imageNameKeys), 'move', context.requestId);
-      if (typeof taken !== 'function') return nameInUse(taken.conflict, 'body');
-      releaseOnClose(res, taken);
-      return undefined;
-    };
+    const holdMoved = (references: readonly string[]) => this.holdNames(res, context, references, 'move', 'body');
     const inspector = new ImageLoadInspector((archive) => this.imageLoads.check(archive, decision, context.requestId, holdMoved));
     inspector.once('denied', (denial: PolicyDenial) => this.denyInspectedBody(req, res, context, path, denial));
     req.pipe(inspector);
@@ -220,7 +215,7 @@ export class UpstreamProxy implements OnModuleDestroy {
       const read = readDockerfile(dockerfile.content.toString('utf8'), { buildArgs, name: dockerfile.name });
       denial = await this.dialTargets.check(read.dialTargets);
       if (!denial && owner !== undefined) {
-        denial = await this.buildImages.check(read.images, owner, (references) => this.holdReadNames(res, context, references, 'Dockerfile'));
+        denial = await this.buildImages.check(read.images, owner, (references) => this.holdNames(res, context, references, 'read', 'Dockerfile'));
       }
     } catch (error) {
       if (error instanceof DockerfileRefusal) {
