@@ -88,9 +88,10 @@ describe('a fork bomb stops at its limit while the service and other containers 
       expect(ps.stderr).toBe('');
       expect(text(ps)).toContain(bomb.name);
       expect(text(second)).toBe('ok');
+      // Sampled every 50 ms, the count may miss the bomb's peak (once it read
+      // 11 while the kernel had refused 37 forks): it bounds from above only.
       expect(highest).toBeLessThanOrEqual(LIMIT);
       // The bomb did reach its limit: the kernel refused it forks.
-      expect(highest).toBeGreaterThan(LIMIT / 2);
       expect(failures).toBeGreaterThan(0);
     } finally {
       clearInterval(sampler);
