@@ -6,8 +6,7 @@ import { deny, PolicyDenial } from '../policy-denial';
 import type { DialTarget } from '../rules/dial-target';
 import { forbiddenHostReason, registryHostOf, urlHostOf } from '../rules/remote-address';
 import { validateBuildStep } from './build-step.validator';
-import { ownerLabelledBuildLabels } from '../ownership/build-labels';
-import { cacheFromObjects, ownCacheSources } from '../ownership/build-images';
+import { ownedBuild } from '../ownership/owned-build';
 import { forgedOwnerChange, ownerLabelledChanges } from '../ownership/owner-changes';
 import { ValidationInput, ValidationOutcome } from './validation-input';
 
@@ -75,41 +74,14 @@ export const validateBuildkit = (input: ValidationInput): ValidationOutcome =>
 export function validateBuild(input: ValidationInput): ValidationOutcome {
   const built = buildWithoutOwner(input);
   if (input.owner === undefined) return built;
-  // The image a build makes is the requester's.
-  const labels = ownerLabelledBuildLabels(first(input, 'labels'), input.owner);
+  const owned = ownedBuild(input.query, input.owner);
   // A forged owner label outranks a rule's refusal: it holds in dry-run too.
-  if (typeof labels !== 'string') return { ...built, denial: labels };
-  const remote = first(input, 'remote');
-  if (remote && remote !== 'client-session') {
-    return { ...built, denial: deny(OWNERSHIP_RULE, 'the Dockerfile of a remote build context is not read, so the images the build reads cannot be checked; send the context in the request body', 'query.remote', remote) };
-  }
-  // A BuildKit build's exporter takes its image name from `outputs`, past the `t` check.
-  const outputs = first(input, 'outputs');
-  if (outputs !== undefined && outputs !== '' && namesAnImage(outputs)) {
-    return { ...built, denial: deny(OWNERSHIP_RULE, 'a build\'s outputs may not name an image (it would take the name past the tag check); name it with -t', 'query.outputs', outputs) };
-  }
-  // BuildKit reads cachefrom as registry caches, not local images.
-  const classic = first(input, 'version') !== '2';
-  // A base image the daemon pulls during the build runs the ONBUILD triggers
-  // the registry sends, which the proxy never read (it reads them from the
-  // local image's inspect): pull=1 pulls every base image, and a platform pulls
-  // a local base image of another platform (moby GetImageAndReleasableLayer).
-  const pull = first(input, 'pull');
-  if (classic && pull !== undefined && goBoolValue(pull)) {
-    return { ...built, denial: deny(OWNERSHIP_RULE, 'a build that pulls its base images runs ONBUILD triggers that are not checked; pull them first (docker pull), then build without --pull', 'query.pull', pull) };
-  }
-  const platform = first(input, 'platform');
-  if (classic && platform !== undefined && platform !== '') {
-    return { ...built, denial: deny(OWNERSHIP_RULE, 'a build for a platform may pull a base image of that platform, whose ONBUILD triggers are not checked; build without --platform', 'query.platform', platform) };
-  }
-  const cacheFrom = classic ? cacheFromObjects(first(input, 'cachefrom'), input.owner) : [];
-  if (!Array.isArray(cacheFrom)) return { ...built, denial: cacheFrom };
-  const cache: Record<string, string> = classic && cacheFrom.length === 0 ? { cachefrom: ownCacheSources(input.query.get('t') ?? []) } : {};
+  if ('rule' in owned) return { ...built, denial: owned };
   return {
     ...built,
-    queryOverrides: { labels, ...cache },
+    queryOverrides: owned.queryOverrides,
     ...(built.buildContext ? { buildContext: { ...built.buildContext, owner: input.owner } } : {}),
-    ...(cacheFrom.length > 0 ? { ownedObjects: [...(built.ownedObjects ?? []), ...cacheFrom] } : {}),
+    ...(owned.ownedObjects.length > 0 ? { ownedObjects: [...(built.ownedObjects ?? []), ...owned.ownedObjects] } : {}),
   };
 }
 
@@ -161,30 +133,3 @@ function importOutcome(input: ValidationInput, fromSrc: string | undefined): Val
 export const validateImagePush = (input: ValidationInput): ValidationOutcome => registryOutcome(input.params.name, 'path.name');
 export const validateDistribution = (input: ValidationInput): ValidationOutcome => registryOutcome(input.params.name, 'path.name');
 export const validateImageSearch = (input: ValidationInput): ValidationOutcome => registryOutcome(first(input, 'term'), 'query.term');
-
-/** Whether a build's `outputs` ([{Type, Attrs}]) names an image; what cannot be read is taken to. */
-function namesAnImage(outputs: string): boolean {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(outputs);
-  } catch {
-    return true;
-  }
-  if (!Array.isArray(parsed)) return true;
-  return parsed.some((output) => {
-    const attrs = (output as { Attrs?: unknown } | null)?.Attrs;
-    if (attrs === undefined || attrs === null) return false;
-    if (typeof attrs !== 'object' || Array.isArray(attrs)) return true;
-    return Object.keys(attrs).some((key) => key.toLowerCase() === 'name');
-  });
-}
-
-/**
- * httputils.BoolValue: false for "", "0", "no", "false" and "none" (strings.TrimSpace,
- * strings.ToLower), true for anything else. Only ASCII case and Go's Latin-1
- * spaces are folded here: what else Go trims (and JavaScript's trim differs on,
- * U+FEFF) counts as true, which refuses.
- */
-function goBoolValue(value: string): boolean {
-  return !/^[\t\n\v\f\r \u0085\u00a0]*(?:|0|no|false|none)[\t\n\v\f\r \u0085\u00a0]*$/i.test(value);
-}
