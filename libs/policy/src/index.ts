@@ -22,7 +22,7 @@ export { dockerfileDialTargets, DockerfileRefusal, readDockerfile } from './buil
 export type { DockerfileImage, DockerfileReadOptions } from './build/dockerfile-reader';
 export { buildImageObjects } from './ownership/build-images';
 export type { BuildContextReading } from './validators/validation-input';
-export { OWNER_LABEL } from './ownership/owner-label';
+export { OWNER_LABEL, OWNERSHIP_RULE } from './ownership/owner-label';
 export type { OwnedKind, OwnedObject } from './ownership/owned-object';
 export { notFoundRefusal, ownershipRefusal } from './ownership/owned-object';
 export type { ArchiveFile, ImageArchive } from './ownership/image-load';

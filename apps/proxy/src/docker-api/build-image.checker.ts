@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { buildImageObjects, deny, DockerfileImage, DockerfileRefusal, OwnedObject, PolicyDenial, readDockerfile } from '@dind/policy';
+import { buildImageObjects, deny, OWNERSHIP_RULE, DockerfileImage, DockerfileRefusal, OwnedObject, PolicyDenial, readDockerfile } from '@dind/policy';
 import { OwnershipChecker } from './ownership.checker';
-
-/** libs/policy ownership/owner-label.ts OWNERSHIP_RULE (not exported by @dind/policy). */
-const OWNERSHIP_RULE = 'ownership';
 
 /** Holds image names still until the request ends; the denial when one is moving. */
 export type NameHold = (references: readonly string[]) => PolicyDenial | undefined;

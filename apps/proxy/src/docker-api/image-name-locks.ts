@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { deny, EVERY_IMAGE_NAME, PolicyDenial } from '@dind/policy';
-
-const OWNERSHIP_RULE_NAME = 'ownership';
+import { deny, EVERY_IMAGE_NAME, OWNERSHIP_RULE, PolicyDenial } from '@dind/policy';
 
 type Use = 'read' | 'move';
 
@@ -60,5 +58,5 @@ export class ImageNameLocks {
 /** What a client hears when a name it reads or moves is held: a conflict, worth trying again. */
 export function nameInUse(conflict: string, field: string): PolicyDenial {
   const what = conflict === EVERY_IMAGE_NAME ? 'an image prune is in progress' : `image name ${JSON.stringify(conflict)} is read or moved by a build or an image change in progress`;
-  return { ...deny(OWNERSHIP_RULE_NAME, `${what}; try again when it ends (a name may not move while a build reads it)`, field, conflict), status: 409 };
+  return { ...deny(OWNERSHIP_RULE, `${what}; try again when it ends (a name may not move while a build reads it)`, field, conflict), status: 409 };
 }

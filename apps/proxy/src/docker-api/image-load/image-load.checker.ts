@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AllowedRequest, deny, ImageArchive, imageLoadRequest, PolicyDenial } from '@dind/policy';
+import { AllowedRequest, deny, ImageArchive, imageLoadRequest, OWNERSHIP_RULE, PolicyDenial } from '@dind/policy';
 import { DaemonSideChecks } from '../daemon-side.checks';
 import type { NameHold } from '../build-image.checker';
 
@@ -18,7 +18,7 @@ export class ImageLoadChecker {
   async check(archive: ImageArchive, decision: AllowedRequest, requestId: string, hold: NameHold): Promise<PolicyDenial | undefined> {
     const owner = decision.imageLoad?.owner;
     // The policy asks for an inspection only with an owner; without one nothing is allowed.
-    if (owner === undefined) return deny('ownership', 'the image archive was inspected for no owner', 'body');
+    if (owner === undefined) return deny(OWNERSHIP_RULE, 'the image archive was inspected for no owner', 'body');
     try {
       const request = imageLoadRequest(archive, owner);
       if ('rule' in request) return request;
@@ -30,7 +30,7 @@ export class ImageLoadChecker {
       return 'rule' in settled ? settled : undefined;
     } catch (error) {
       this.logger.error({ event: 'image-load-inspection-failed', requestId, error: (error as Error).message });
-      return deny('ownership', 'the image archive could not be inspected', 'body');
+      return deny(OWNERSHIP_RULE, 'the image archive could not be inspected', 'body');
     }
   }
 }
