@@ -48,10 +48,10 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
   };
   const since = Math.floor(Date.now() / 1000) - 1;
   /** A classic build (the 20.10 CLI, DOCKER_BUILDKIT=0) of a context that holds only this Dockerfile. */
-  const classicBuild = (dirOf: string, args: string[], dockerfile: string) => {
+  const classicBuild = (dirOf: string, args: string[], dockerfile: string, timeoutMs = 60_000) => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-build-'));
     writeFileSync(join(dir, 'Dockerfile'), dockerfile);
-    return docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs: 60_000 });
+    return docker('/usr/bin/docker', instance.tcpHost, ['build', ...args, dir], { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dirOf, DOCKER_BUILDKIT: '0' }, timeoutMs });
   };
   const labelOf = async (kind: 'container' | 'volume' | 'network' | 'image', name: string) =>
     text(await direct([kind, 'inspect', '--format', kind === 'container' || kind === 'image' ? `{{index .Config.Labels "${OWNER_LABEL}"}}` : `{{index .Labels "${OWNER_LABEL}"}}`, name]));
@@ -280,6 +280,33 @@ describe('ownership: one client cannot see or touch another client\'s objects', 
       await direct(['rmi', '-f', lure, evil, base]);
     }
   }, 180_000);
+
+  it('releases the names a build holds when its client vanishes mid-build', async () => {
+    const other = `dind-test/${unique('own-b-vanish-other')}`;
+    const base = `dind-test/${unique('own-b-vanish-base')}`;
+    try {
+      expect((await classicBuild(dirB, ['-t', base], `FROM ${state.image}\nRUN true\n`)).code).toBe(0);
+      expect((await classicBuild(dirB, ['-t', other], `FROM ${state.image}\nRUN echo other\n`)).code).toBe(0);
+      // The client is killed (SIGKILL, its timeout) 4 s into a build that reads the base after a 30 s stage.
+      const vanished = classicBuild(dirB, [], `FROM ${state.image}\nRUN sleep 30\nFROM ${base}\nRUN true\n`, 4000).then(
+        () => 'finished',
+        () => 'killed',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const held = await as(dirB)(['tag', other, base]);
+      expect(held.stderr).toContain('try again when it ends');
+      expect(await vanished).toBe('killed');
+      let moved = held;
+      for (let attempt = 0; attempt < 20 && moved.code !== 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        moved = await as(dirB)(['tag', other, base]);
+      }
+      expect(moved.stderr).toBe('');
+      expect(moved.code).toBe(0);
+    } finally {
+      await direct(['rmi', '-f', other, base]);
+    }
+  }, 120_000);
 
   it('runs a classic build\'s steps only on the requester\'s own networks (build --network)', async () => {
     const dir = mkdtempSync(join(state.baseDir, 'owner-build-net-'));
